@@ -1,0 +1,113 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Typed, validated service configuration, read from the environment once at start. */
+export interface Config {
+  /** Interface the HTTP server binds to. */
+  host: string;
+  port: number;
+  /** Postgres server URL; when unset the service uses embedded PGlite in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** PGlite data folder (embedded database only). */
+  dataDir: string;
+  /** Folder holding trained model artifacts, one sub-folder per model version. */
+  modelsDir: string;
+  logLevel: string;
+  limits: Limits;
+  engine: EngineConfig;
+}
+
+export interface Limits {
+  /** Maximum decoded size of one image, in bytes (after base64 decoding). */
+  maxImageBytes: number;
+  /** Maximum width x height of one image, checked from the header before a full decode. */
+  maxImagePixels: number;
+  /** Minimum width and height of one image, in pixels. */
+  minImageSide: number;
+  /** Maximum HTTP request body, in bytes. */
+  maxRequestBytes: number;
+  defaultTopK: number;
+  maxTopK: number;
+}
+
+export interface EngineConfig {
+  /** Worker threads that each own a TensorFlow.js backend and the face models. */
+  workers: number;
+  /** Preferred backend: auto, tensorflow-gpu, tensorflow, wasm or cpu. */
+  backend: string;
+  /** Detections below this score (0..1) are ignored. */
+  minFaceScore: number;
+}
+
+const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** Raised when an environment variable has a value the service cannot use. */
+export class ConfigError extends Error {
+  constructor(variable: string, value: string, expected: string) {
+    super(`Invalid ${variable}=${JSON.stringify(value)}: expected ${expected}.`);
+    this.name = 'ConfigError';
+  }
+}
+
+function readInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, raw, `an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function readNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(name, raw, `a number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const backend = env.FACEMATCH_TF_BACKEND || 'auto';
+  if (!BACKENDS.includes(backend)) {
+    throw new ConfigError('FACEMATCH_TF_BACKEND', backend, `one of ${BACKENDS.join(', ')}`);
+  }
+
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', '(hidden)', 'a postgres:// or postgresql:// URL');
+  }
+
+  const maxTopK = readInteger(env, 'FACEMATCH_MAX_TOP_K', 100, 1, 10_000);
+  const config: Config = {
+    host: env.FACEMATCH_HOST || '127.0.0.1',
+    port: readInteger(env, 'FACEMATCH_PORT', 4000, 0, 65_535),
+    databaseUrl,
+    dataDir: path.resolve(env.FACEMATCH_DATA_DIR || 'data'),
+    modelsDir: path.resolve(env.FACEMATCH_MODELS_DIR || 'models'),
+    logLevel: env.FACEMATCH_LOG_LEVEL || 'info',
+    limits: {
+      maxImageBytes: readInteger(env, 'FACEMATCH_MAX_IMAGE_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      maxImagePixels: readInteger(env, 'FACEMATCH_MAX_IMAGE_PIXELS', 40_000_000, 1024, 1_000_000_000),
+      minImageSide: readInteger(env, 'FACEMATCH_MIN_IMAGE_SIDE', 32, 1, 10_000),
+      maxRequestBytes: readInteger(env, 'FACEMATCH_MAX_REQUEST_BYTES', 20 * 1024 * 1024, 1024, 50 * 1024 * 1024),
+      defaultTopK: Math.min(5, maxTopK),
+      maxTopK,
+    },
+    engine: {
+      workers: readInteger(env, 'FACEMATCH_ENGINE_WORKERS', Math.max(1, Math.min(4, os.availableParallelism())), 1, 64),
+      backend,
+      minFaceScore: readNumber(env, 'FACEMATCH_MIN_FACE_SCORE', 0.5, 0, 1),
+    },
+  };
+  return Object.freeze(config);
+}

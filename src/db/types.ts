@@ -1,0 +1,115 @@
+import type {
+  Box, JobStatus, ModelRecord, ModelStatus, Point, SimilarFace, StoredFace, StoredImage, Thresholds, TrainingJob, User,
+} from '../domain.js';
+
+/** The one thing repositories need: run a parameterised statement. Both PGlite and pg provide it. */
+export interface Sql {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[]; affectedRows: number }>;
+}
+
+/** A connection to the embedded PGlite or to a Postgres server, with migrations applied. */
+export interface Database extends Sql {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `work` in one transaction: commits when it resolves, rolls back when it throws. */
+  transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface UsersRepository {
+  /** Throws FacematchError CONFLICT when externalId is taken. */
+  create(input: { name: string; externalId: string | null }): Promise<User>;
+  get(id: string): Promise<User | null>;
+  list(page: Page): Promise<User[]>;
+  /** Deletes the user and, by cascade, its images, faces and vectors. */
+  delete(id: string): Promise<boolean>;
+}
+
+export interface NewImage {
+  userId: string;
+  sha256: string;
+  format: string;
+  width: number;
+  height: number;
+  bytes: Buffer;
+}
+
+export interface ImagesRepository {
+  insert(image: NewImage): Promise<StoredImage>;
+  findBySha256(userId: string, sha256: string): Promise<StoredImage | null>;
+  get(id: string): Promise<StoredImage | null>;
+  listByUser(userId: string): Promise<StoredImage[]>;
+  /** Deletes one user's images (all users' when userId is null) with their faces and vectors; returns the image count. */
+  deleteByUser(userId: string | null): Promise<number>;
+  count(): Promise<number>;
+}
+
+export interface NewFace {
+  imageId: string;
+  box: Box;
+  landmarks: Point[];
+  score: number;
+  /** Cached trunk activations of every modality, so a retrain does not re-run the CNNs. */
+  activations: Float32Array;
+}
+
+/** A stored face with what training and re-embedding need. */
+export interface FaceForTraining {
+  faceId: string;
+  userId: string;
+  activations: Float32Array;
+}
+
+export interface FacesRepository {
+  insert(face: NewFace): Promise<StoredFace>;
+  listByImage(imageId: string): Promise<StoredFace[]>;
+  /** Every stored face with its user and cached activations, ordered by face id. */
+  listForTraining(): Promise<FaceForTraining[]>;
+  count(): Promise<number>;
+}
+
+export interface ModelsRepository {
+  /** Creates the next version of `name` (1 for a new name) in status TRAINING. */
+  createVersion(name: string, config: Record<string, unknown>): Promise<ModelRecord>;
+  markReady(id: string, result: { metrics: Record<string, unknown>; thresholds: Thresholds; artifactPath: string }): Promise<ModelRecord>;
+  markFailed(id: string): Promise<void>;
+  /** Makes this model the only active one. */
+  activate(id: string): Promise<void>;
+  getActive(): Promise<ModelRecord | null>;
+  /** The newest READY version of `name`, or the given version in any status. */
+  getByName(name: string, version?: number): Promise<ModelRecord | null>;
+  get(id: string): Promise<ModelRecord | null>;
+  list(): Promise<ModelRecord[]>;
+  setStatus(id: string, status: ModelStatus): Promise<void>;
+}
+
+export interface FaceVectorsRepository {
+  /** Inserts or replaces the vector of (faceId, modelId); `vector` has 512 entries. */
+  upsert(faceId: string, modelId: string, vector: Float32Array): Promise<void>;
+  /** The k stored faces nearest to `vector` by cosine distance among one model's vectors, nearest first. */
+  search(modelId: string, vector: Float32Array, k: number): Promise<SimilarFace[]>;
+  countByModel(modelId: string): Promise<number>;
+}
+
+export interface TrainingJobsRepository {
+  create(modelName: string, options: Record<string, unknown>): Promise<TrainingJob>;
+  get(id: string): Promise<TrainingJob | null>;
+  list(page: Page): Promise<TrainingJob[]>;
+  markRunning(id: string): Promise<void>;
+  /** Records progress (fraction 0..1) and the current phase. */
+  updateProgress(id: string, progress: number, phase: string): Promise<void>;
+  markFinished(id: string, status: Extract<JobStatus, 'SUCCEEDED' | 'FAILED'>, result: { modelId?: string; error?: string }): Promise<void>;
+}
+
+export interface Repositories {
+  users: UsersRepository;
+  images: ImagesRepository;
+  faces: FacesRepository;
+  models: ModelsRepository;
+  vectors: FaceVectorsRepository;
+  jobs: TrainingJobsRepository;
+}

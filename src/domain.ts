@@ -1,0 +1,95 @@
+/** Records shared by the services, the repositories and the API. Ids are UUID strings. */
+
+/** Axis-aligned face box in pixels of the EXIF-oriented image; (x, y) is the top-left corner. */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Image point in pixels: [x, y]. */
+export type Point = [number, number];
+
+export interface User {
+  id: string;
+  name: string;
+  externalId: string | null;
+  createdAt: Date;
+}
+
+export interface StoredImage {
+  id: string;
+  userId: string;
+  /** Hex sha256 of the original bytes. */
+  sha256: string;
+  /** Format sniffed from the bytes: jpeg, png, webp, gif, tiff, avif, heif. */
+  format: string;
+  /** Width and height after EXIF orientation, in pixels. */
+  width: number;
+  height: number;
+  byteSize: number;
+  createdAt: Date;
+}
+
+export interface StoredFace {
+  id: string;
+  imageId: string;
+  box: Box;
+  /** 68 points in the iBUG 300-W order, pixels of the oriented image. */
+  landmarks: Point[];
+  /** Detector confidence, 0..1. */
+  score: number;
+  createdAt: Date;
+}
+
+export type ModelStatus = 'TRAINING' | 'READY' | 'FAILED';
+
+/** Cosine similarities at which a model accepts a pair, calibrated on held-out pairs. */
+export interface Thresholds {
+  /** Similarity at a false accept rate of 1 %. */
+  far1: number | null;
+  /** Similarity at a false accept rate of 0.1 %. */
+  far01: number | null;
+}
+
+export interface ModelRecord {
+  id: string;
+  name: string;
+  version: number;
+  status: ModelStatus;
+  active: boolean;
+  config: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  thresholds: Thresholds;
+  /** Artifact folder, relative to the models folder. */
+  artifactPath: string | null;
+  createdAt: Date;
+}
+
+export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+export interface TrainingJob {
+  id: string;
+  modelName: string;
+  status: JobStatus;
+  /** Fraction done, 0..1. */
+  progress: number;
+  /** Current step, such as "loading", "branches", "autoencoder", "embedding". */
+  phase: string | null;
+  options: Record<string, unknown>;
+  error: string | null;
+  modelId: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/** One stored face near a query vector. */
+export interface SimilarFace {
+  faceId: string;
+  imageId: string;
+  userId: string;
+  /** Cosine distance (1 - cosine similarity), 0..2. */
+  distance: number;
+}

@@ -1,0 +1,79 @@
+import type { Box, Point } from '../domain.js';
+
+/** 8-bit RGB pixels, interleaved (length = width * height * 3), already EXIF-oriented. */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** One detected face with the trunk activations that every model version embeds from. */
+export interface FaceObservation {
+  box: Box;
+  /** 68 landmarks, pixels of the input image. */
+  landmarks: Point[];
+  /** Detector confidence, 0..1. */
+  score: number;
+  /** Trunk activations of every modality (original and mirrored), flattened; see ACTIVATION_LENGTH. */
+  activations: Float32Array;
+}
+
+/** A trained model on disk: the folder with model.json, weights and metadata.json. */
+export interface ModelArtifactRef {
+  /** Absolute path of the model folder. */
+  path: string;
+}
+
+export interface TrainSample {
+  /** Identity label (the user id). */
+  label: string;
+  activations: Float32Array;
+}
+
+export interface TrainOptions {
+  /** Epochs for each branch's identity classifier. */
+  branchEpochs?: number;
+  /** Epochs for each auto-encoder layer. */
+  autoencoderEpochs?: number;
+  /** Fraction of identities held out to calibrate thresholds and measure accuracy, 0..0.5. */
+  validationFraction?: number;
+  /** Random seed, so a retrain on the same data gives the same model. */
+  seed?: number;
+}
+
+export interface TrainRequest {
+  /** Folder to write the artifact into; created if missing. */
+  outputDir: string;
+  samples: TrainSample[];
+  options: TrainOptions;
+}
+
+export interface TrainProgress {
+  phase: string;
+  /** Fraction of the whole training done, 0..1. */
+  fraction: number;
+  epoch?: number;
+  loss?: number;
+}
+
+export interface TrainResult {
+  config: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  thresholds: { far1: number | null; far01: number | null };
+}
+
+/**
+ * The face engine: detection, alignment, modality trunks, MM-DFR branches and fusion.
+ * It knows nothing of GraphQL or SQL and returns plain arrays, never tensors.
+ */
+export interface Engine {
+  /** The TensorFlow.js backend the engine runs on: tensorflow-gpu, tensorflow, wasm or cpu. */
+  readonly backend: string;
+  /** Finds every face at or above the configured score, largest first. */
+  detectFaces(image: RgbImage): Promise<FaceObservation[]>;
+  /** Maps cached activations to 512-d L2-normalised face vectors with a trained model. */
+  embed(model: ModelArtifactRef, activations: Float32Array[]): Promise<Float32Array[]>;
+  /** Trains a model from labelled activations and writes its artifact to request.outputDir. */
+  train(request: TrainRequest, onProgress: (progress: TrainProgress) => void): Promise<TrainResult>;
+  close(): Promise<void>;
+}
