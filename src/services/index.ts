@@ -1,0 +1,32 @@
+import type { ServiceDeps } from './deps.js';
+import { createHealthService, type HealthService } from './health.service.js';
+import { createImagesService, type ImagesService } from './images.service.js';
+import { createModelsService, type ModelsService } from './models.service.js';
+import { createSearchService, type SearchService } from './search.service.js';
+import { createTrainingService, type TrainingService } from './training.service.js';
+import { createUsersService, type UsersService } from './users.service.js';
+
+export type { ServiceDeps, RepositoriesFactory, DecodeImage, Clock } from './deps.js';
+export type { HealthService, ImagesService, ModelsService, SearchService, TrainingService, UsersService };
+
+/** Every use case of the API; resolvers and the HTTP server call only these. */
+export interface Services {
+  users: UsersService;
+  images: ImagesService;
+  models: ModelsService;
+  search: SearchService;
+  training: TrainingService;
+  health: HealthService;
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  const models = createModelsService(deps);
+  return {
+    users: createUsersService(deps),
+    images: createImagesService(deps, models),
+    models,
+    search: createSearchService(deps, models),
+    training: createTrainingService(deps),
+    health: createHealthService(deps),
+  };
+}
