@@ -25,6 +25,9 @@ export const INTERRUPTED_MESSAGE = 'interrupted: the server stopped before the j
 
 export type TrainingService = ReturnType<typeof createTrainingService>;
 
+/** Training options as a client sends them: any of them may be null or absent. */
+export type TrainOptionsRequest = { [K in keyof TrainOptions]?: TrainOptions[K] | null };
+
 function checkInteger(options: TrainOptions, key: 'branchEpochs' | 'autoencoderEpochs' | 'seed', min: number, max: number): void {
   const value = options[key];
   if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
@@ -33,7 +36,7 @@ function checkInteger(options: TrainOptions, key: 'branchEpochs' | 'autoencoderE
 }
 
 /** Validates the training options and drops absent ones, so the stored job options only list what was set. */
-export function cleanTrainOptions(options: TrainOptions | null | undefined): TrainOptions {
+export function cleanTrainOptions(options: TrainOptionsRequest | null | undefined): TrainOptions {
   const cleaned: TrainOptions = {};
   for (const [key, value] of Object.entries(options ?? {})) {
     if (value !== null && value !== undefined) {
@@ -147,7 +150,7 @@ export function createTrainingService(deps: ServiceDeps) {
 
   return {
     /** Validates, records a QUEUED job and returns it at once; the job runs in the background. */
-    async trainModel(name: string, options?: TrainOptions | null): Promise<TrainingJob> {
+    async trainModel(name: string, options?: TrainOptionsRequest | null): Promise<TrainingJob> {
       if (!MODEL_NAME_PATTERN.test(name)) {
         throw new FacematchError(
           ErrorCode.BAD_USER_INPUT,

@@ -1,0 +1,116 @@
+import 'reflect-metadata';
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+
+/** Exit codes: 0 success, 1 runtime failure, 2 bad command line or configuration. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export const USAGE = `Usage: facematch [command] [options]
+
+Commands:
+  serve            Start the GraphQL server (default).
+  schema [FILE]    Write the GraphQL SDL to FILE (default schema/schema.graphql).
+  migrate          Apply database migrations, then exit.
+  help             Show this message.
+
+Configuration comes from environment variables such as FACEMATCH_HOST, FACEMATCH_PORT,
+DATABASE_URL (Postgres; embedded PGlite in FACEMATCH_DATA_DIR when unset),
+FACEMATCH_MODELS_DIR and FACEMATCH_LOG_LEVEL.
+`;
+
+async function serve(): Promise<number> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const { createServer } = await import('./server.js');
+
+  const server = await createServer(config, { logger });
+  await server.start();
+
+  // The first SIGINT or SIGTERM stops gracefully; a second one exits at once.
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting without finishing shutdown');
+        process.exit(EXIT_FAILURE);
+      }
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      server.stop().then(
+        () => resolve(EXIT_OK),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          resolve(EXIT_FAILURE);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+async function writeSchema(file: string | undefined): Promise<number> {
+  const { SCHEMA_FILE, writeSchemaFile } = await import('./graphql/schema.js');
+  const written = await writeSchemaFile(file === undefined ? SCHEMA_FILE : path.resolve(file));
+  process.stdout.write(`Wrote ${written}\n`);
+  return EXIT_OK;
+}
+
+async function migrate(): Promise<number> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const { openDatabase } = await import('./db/index.js');
+
+  // Opening the database applies pending migrations.
+  const db = await openDatabase(config, logger);
+  await db.close();
+  logger.info({ kind: db.kind }, 'migrations applied');
+  return EXIT_OK;
+}
+
+/** Runs one command line (without node and the script path) and returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = args;
+
+  try {
+    switch (command) {
+      case 'serve':
+        return rest.length === 0 ? await serve() : usageError(`serve takes no arguments; got ${rest.join(' ')}.`);
+      case 'schema':
+        return rest.length <= 1 ? await writeSchema(rest[0]) : usageError('schema takes at most one argument, the output file.');
+      case 'migrate':
+        return rest.length === 0 ? await migrate() : usageError(`migrate takes no arguments; got ${rest.join(' ')}.`);
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return EXIT_OK;
+      default:
+        return usageError(`Unknown command "${command}".`);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`facematch: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`facematch ${command} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`facematch: ${message}\n\n${USAGE}`);
+  return EXIT_USAGE;
+}
+
+// Run only when executed directly (tsx src/cli.ts), not when a test imports main.
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // Exits explicitly, so an open handle left by a failed start or a stuck worker cannot keep the process alive.
+  process.exit(await main(process.argv.slice(2)));
+}

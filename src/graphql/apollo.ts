@@ -1,0 +1,24 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+
+import type { Logger } from '../logger.js';
+import type { GraphQLContext } from './context.js';
+import { formatError } from './errors.js';
+import { errorLoggingPlugin, requestLoggingPlugin } from './plugins.js';
+import { buildFacematchSchema } from './schema.js';
+
+/**
+ * Builds the Apollo Server (not yet started). Apollo's landing page loads from a CDN, so it is
+ * disabled and the HTTP server serves an offline GraphiQL instead. CSRF prevention stays on.
+ */
+export async function createApolloServer(logger: Logger): Promise<ApolloServer<GraphQLContext>> {
+  return new ApolloServer<GraphQLContext>({
+    schema: await buildFacematchSchema(),
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    introspection: true,
+    logger,
+    plugins: [ApolloServerPluginLandingPageDisabled(), errorLoggingPlugin(), requestLoggingPlugin()],
+  });
+}

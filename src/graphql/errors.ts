@@ -1,0 +1,57 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+import { FacematchError } from '../errors.js';
+
+/** Code and message a client gets for any error that is not its own doing. */
+export const INTERNAL_ERROR_CODE = 'INTERNAL_SERVER_ERROR';
+export const INTERNAL_ERROR_MESSAGE =
+  'Internal server error. The server logged the details under this request\'s id (x-request-id response header); retry later or report that id.';
+
+/** What a client may see of an error: a client error keeps its code and message, an internal one shows neither. */
+export type ErrorVisibility =
+  | { internal: false; code: string; message: string; extensions: Record<string, unknown> }
+  | { internal: true; cause: unknown };
+
+/**
+ * Sorts an error raised while handling a GraphQL request. A FacematchError is a client error with
+ * its code. So is a GraphQLError that Apollo, graphql-js or type-graphql raised with a code other
+ * than INTERNAL_SERVER_ERROR (parse, validation, BAD_USER_INPUT, CSRF). Everything else is internal.
+ */
+export function classifyError(error: unknown): ErrorVisibility {
+  const original = unwrapResolverError(error);
+
+  if (original instanceof FacematchError) {
+    return { internal: false, code: original.code, message: original.message, extensions: { ...original.details } };
+  }
+
+  if (original instanceof GraphQLError) {
+    // A GraphQLError that wraps another error came from a resolver or a scalar; sort the wrapped one.
+    if (original.originalError !== undefined && original.originalError !== null && !(original.originalError instanceof GraphQLError)) {
+      return classifyError(original.originalError);
+    }
+    const code = original.extensions.code;
+    if (typeof code === 'string' && code !== INTERNAL_ERROR_CODE) {
+      const { stacktrace: _stacktrace, ...extensions } = original.extensions;
+      return { internal: false, code, message: original.message, extensions };
+    }
+  }
+  return { internal: true, cause: original };
+}
+
+/**
+ * Apollo's formatError: the one place that decides what a client sees. Internal errors lose their
+ * message, stack and extensions. They are logged by the error logging plugin, which has the request id.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const visibility = classifyError(error);
+  const where = {
+    ...(formatted.locations === undefined ? {} : { locations: formatted.locations }),
+    ...(formatted.path === undefined ? {} : { path: formatted.path }),
+  };
+
+  if (visibility.internal) {
+    return { message: INTERNAL_ERROR_MESSAGE, ...where, extensions: { code: INTERNAL_ERROR_CODE } };
+  }
+  return { message: visibility.message, ...where, extensions: { ...visibility.extensions, code: visibility.code } };
+}

@@ -1,0 +1,33 @@
+import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
+
+import type { ModelRecord } from '../domain.js';
+import type { GraphQLContext } from './context.js';
+import { ModelType } from './model.type.js';
+
+/** ModelRecord's status is a string union; the GraphQL enum has the same values. */
+export function toModelType(model: ModelRecord): ModelType {
+  return model as unknown as ModelType;
+}
+
+@Resolver(() => ModelType)
+export class ModelResolver {
+  @Query(() => [ModelType], { description: 'Every model version, in any status.' })
+  async models(@Ctx() ctx: GraphQLContext): Promise<ModelType[]> {
+    return (await ctx.services.models.listModels()).map(toModelType);
+  }
+
+  @Query(() => ModelType, { description: 'The newest READY version of name, or the given version in any status; NOT_FOUND when there is none.' })
+  async model(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('name', () => String) name: string,
+    @Arg('version', () => Int, { nullable: true }) version?: number | null,
+  ): Promise<ModelType> {
+    return toModelType(await ctx.services.models.getModel(name, version));
+  }
+
+  @Query(() => ModelType, { nullable: true, description: 'The model queries use when no model is named; null before the first training succeeds.' })
+  async activeModel(@Ctx() ctx: GraphQLContext): Promise<ModelType | null> {
+    const model = await ctx.services.models.getActiveModel();
+    return model === null ? null : toModelType(model);
+  }
+}

@@ -1,0 +1,298 @@
+import 'reflect-metadata';
+
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+
+import type { Config } from './config.js';
+import { openDatabase, repositories as createRepositories } from './db/index.js';
+import type { Database } from './db/types.js';
+import { createEngine } from './engine/index.js';
+import type { Engine } from './engine/types.js';
+import { createApolloServer } from './graphql/apollo.js';
+import type { GraphQLContext } from './graphql/context.js';
+import { INTERNAL_ERROR_CODE, INTERNAL_ERROR_MESSAGE } from './graphql/errors.js';
+import { playgroundHtml } from './graphql/playground.js';
+import { decodeImage as decodeImageDefault } from './images/index.js';
+import { createLogger, type Logger } from './logger.js';
+import { createServices, type Clock, type DecodeImage, type RepositoriesFactory, type Services } from './services/index.js';
+
+/** Replacements for the real dependencies; whatever is passed is owned and closed by the server. */
+export interface ServerDeps {
+  logger?: Logger;
+  database?: Database;
+  engine?: Engine;
+  repositories?: RepositoriesFactory;
+  decodeImage?: DecodeImage;
+  clock?: Clock;
+  /** How long stop() waits for a running training job, in milliseconds (default 10 000). */
+  jobGraceMs?: number;
+}
+
+export interface FacematchServer {
+  readonly services: Services;
+  /** Listens on config.host:config.port (0 = an ephemeral port) and returns the GraphQL endpoint URL. */
+  start(): Promise<string>;
+  /** Closes the HTTP server, the training job runner, the engine and the database, in that order. */
+  stop(): Promise<void>;
+}
+
+const GRAPHQL_PATH = '/graphql';
+
+/** Request ids a client may choose: short and free of characters that could break logs. */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** How long stop() lets open requests finish before closing their connections, in milliseconds. */
+const HTTP_CLOSE_GRACE_MS = 5_000;
+
+class RequestTooLargeError extends Error {}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+/** An error body shaped like a GraphQL response, so clients parse every error the same way. */
+function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+}
+
+/** Reads the whole body; rejects with RequestTooLargeError as soon as it exceeds `maxBytes`. */
+function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    return Promise.reject(new RequestTooLargeError());
+  }
+
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        // Keep reading and dropping the rest, so the client can send it all and then read the 413.
+        req.off('data', onData);
+        req.resume();
+        chunks.length = 0;
+        reject(new RequestTooLargeError());
+        return;
+      }
+      chunks.push(chunk);
+    };
+
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function isJsonContentType(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/(.+\+)?json\b/i.test(contentType.trim());
+}
+
+function prefersHtml(req: http.IncomingMessage): boolean {
+  return (req.headers.accept ?? '').toLowerCase().includes('text/html');
+}
+
+function toHeaderMap(req: http.IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) {
+      headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+  }
+  return headers;
+}
+
+function urlOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}${GRAPHQL_PATH}`;
+}
+
+/**
+ * Builds the service: database, engine, services and Apollo Server. Jobs a previous process left
+ * unfinished are marked FAILED here. Whatever was opened is closed again when a step fails.
+ */
+export async function createServer(config: Readonly<Config>, deps: ServerDeps = {}): Promise<FacematchServer> {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const opened: Array<{ name: string; close: () => Promise<void> }> = [];
+
+  async function closeOpened(): Promise<void> {
+    for (const { name, close } of opened.splice(0).reverse()) {
+      try {
+        await close();
+        logger.info(`${name} closed`);
+      } catch (error) {
+        logger.error({ err: error }, `could not close the ${name}`);
+      }
+    }
+  }
+
+  let services: Services;
+  let apollo: ApolloServer<GraphQLContext>;
+  try {
+    // TODO: the signature of openDatabase is assumed to be (config, logger); adjust once src/db/index.ts lands.
+    const db = deps.database ?? (await openDatabase(config, logger));
+    opened.push({ name: 'database', close: () => db.close() });
+    logger.info({ kind: db.kind }, 'database opened');
+
+    const engine = deps.engine ?? (await createEngine(config.engine, logger.child({ component: 'engine' })));
+    opened.push({ name: 'engine', close: () => engine.close() });
+    logger.info({ backend: engine.backend, workers: config.engine.workers }, 'engine started');
+
+    services = createServices({
+      db,
+      engine,
+      config,
+      logger,
+      repositories: deps.repositories ?? createRepositories,
+      decodeImage: deps.decodeImage ?? decodeImageDefault,
+      clock: deps.clock,
+    });
+    opened.push({ name: 'training job runner', close: () => services.training.stop(deps.jobGraceMs) });
+    await services.training.failInterruptedJobs();
+
+    apollo = await createApolloServer(logger.child({ component: 'apollo' }));
+  } catch (error) {
+    await closeOpened();
+    throw error;
+  }
+
+  async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string, log: Logger): Promise<void> {
+    let body: unknown;
+    if (req.method === 'POST') {
+      let raw: Buffer;
+      try {
+        raw = await readBody(req, config.limits.maxRequestBytes);
+      } catch (error) {
+        if (error instanceof RequestTooLargeError) {
+          log.warn({ maxRequestBytes: config.limits.maxRequestBytes }, 'request body too large');
+          res.setHeader('connection', 'close');
+          sendError(res, 413, 'REQUEST_TOO_LARGE', `The request body exceeds ${config.limits.maxRequestBytes} bytes (FACEMATCH_MAX_REQUEST_BYTES). Send a smaller image.`);
+          return;
+        }
+        throw error;
+      }
+
+      if (isJsonContentType(req.headers['content-type'])) {
+        try {
+          body = raw.length === 0 ? undefined : JSON.parse(raw.toString('utf8'));
+        } catch {
+          sendError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON. Send a JSON object such as {"query": "{ activeModel { name } }"}.');
+          return;
+        }
+      } else {
+        // Apollo rejects other content types itself, with its CSRF or content-type message.
+        body = raw.toString('utf8');
+      }
+    }
+
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search: url.search, body },
+      context: async () => ({ services, requestId, logger: log }),
+    });
+
+    for (const [key, value] of response.headers) {
+      res.setHeader(key, value);
+    }
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) {
+      res.write(chunk);
+    }
+    res.end();
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const header = req.headers['x-request-id'];
+    const requestId = typeof header === 'string' && CLIENT_REQUEST_ID.test(header) ? header : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const log = logger.child({ requestId });
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const isRead = req.method === 'GET' || req.method === 'HEAD';
+
+    if (url.pathname === '/health' && isRead) {
+      const health = await services.health.check();
+      sendJson(res, health.status === 'ok' ? 200 : 503, health);
+      return;
+    }
+
+    if ((url.pathname === GRAPHQL_PATH || url.pathname === '/') && isRead && prefersHtml(req)) {
+      const html = playgroundHtml(GRAPHQL_PATH);
+      res.statusCode = 200;
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.setHeader('content-length', Buffer.byteLength(html));
+      res.end(req.method === 'HEAD' ? undefined : html);
+      return;
+    }
+
+    if (url.pathname === GRAPHQL_PATH) {
+      await handleGraphQL(req, res, url, requestId, log);
+      return;
+    }
+
+    sendError(res, 404, 'NOT_FOUND', `Nothing at ${url.pathname}. GraphQL is at ${GRAPHQL_PATH} and the health check at /health.`);
+  }
+
+  const httpServer = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error({ err: error, requestId: res.getHeader('x-request-id') }, 'unhandled error while serving a request');
+      if (!res.headersSent) {
+        sendError(res, 500, INTERNAL_ERROR_CODE, INTERNAL_ERROR_MESSAGE);
+      } else {
+        res.destroy();
+      }
+    });
+  });
+
+  let started = false;
+
+  return {
+    services,
+
+    async start(): Promise<string> {
+      await apollo.start();
+      opened.push({ name: 'Apollo Server', close: () => apollo.stop() });
+
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      started = true;
+
+      const url = urlOf(httpServer.address() as AddressInfo);
+      logger.info({ url }, 'facematch listening');
+      return url;
+    },
+
+    async stop(): Promise<void> {
+      logger.info('facematch stopping');
+
+      if (started) {
+        started = false;
+        const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        httpServer.closeIdleConnections();
+        const timer = setTimeout(() => httpServer.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
+        await closed;
+        clearTimeout(timer);
+        logger.info('HTTP server closed');
+      }
+
+      // Closes in reverse order of opening: Apollo, job runner, engine, database.
+      await closeOpened();
+      logger.info('facematch stopped');
+    },
+  };
+}
