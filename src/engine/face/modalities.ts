@@ -1,0 +1,43 @@
+import type { Point } from '../../domain.js';
+import { CHIP_SIZE, toChip, type Similarity } from './alignment.js';
+
+/**
+ * One face modality: the holistic aligned face or a square patch around a facial component.
+ * "Left" means the left side of the image (the person's right), as the landmark scheme numbers it.
+ */
+export interface Modality {
+  name: string;
+  /** iBUG 300-W landmark indices whose mean, mapped into the chip frame, is the patch centre; empty for the whole chip. */
+  landmarks: number[];
+  /** Side of the square region in chip pixels (the chip is 150 px; eye distance there is about 53 px). */
+  side: number;
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** The holistic face plus six landmark-centred patches, in the order their activations are stored. */
+export const MODALITIES: readonly Modality[] = [
+  { name: 'holistic', landmarks: [], side: CHIP_SIZE },
+  { name: 'leftBrow', landmarks: range(17, 21), side: 64 },
+  { name: 'leftEye', landmarks: range(36, 41), side: 56 },
+  { name: 'leftCheek', landmarks: [2, 31, 41], side: 64 },
+  { name: 'glabella', landmarks: [21, 22, 27], side: 56 },
+  { name: 'nose', landmarks: range(27, 35), side: 64 },
+  { name: 'mouth', landmarks: range(48, 67), side: 72 },
+];
+
+/** Centre of a modality's region in chip pixels, from this face's own landmarks. */
+export function modalityCenter(modality: Modality, landmarks: Point[], transform: Similarity): Point {
+  if (modality.landmarks.length === 0) {
+    return [CHIP_SIZE / 2, CHIP_SIZE / 2];
+  }
+
+  let x = 0;
+  let y = 0;
+  for (const index of modality.landmarks) {
+    const [cx, cy] = toChip(transform, landmarks[index]);
+    x += cx;
+    y += cy;
+  }
+  return [x / modality.landmarks.length, y / modality.landmarks.length];
+}

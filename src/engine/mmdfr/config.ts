@@ -1,0 +1,71 @@
+import { MODALITIES } from '../face/modalities.js';
+import { TRUNK_DIM, VIEWS } from './layout.js';
+
+/** Everything needed to rebuild and reuse a trained MM-DFR model; stored in its metadata.json. */
+export interface MmdfrConfig {
+  format: 'facematch-mmdfr';
+  formatVersion: 1;
+  trunk: { name: string; outputDim: number; views: number };
+  modalities: string[];
+  /** Units of each branch's feature layer. */
+  branchUnits: number;
+  /** Units of the three stacked auto-encoder layers; the last is the face vector's dimension. */
+  autoencoderUnits: [number, number, number];
+  /** Scale of each patch branch's features relative to the holistic branch in the fused input, 0..1. */
+  patchWeight: number;
+  branchEpochs: number;
+  autoencoderEpochs: number;
+  learningRate: number;
+  /** Weight of the penalty that keeps trained kernels near their geometry-preserving start. */
+  anchorPenalty: number;
+  /** Scale of the cosine softmax used for identity supervision. */
+  softmaxScale: number;
+  batchSize: number;
+  validationFraction: number;
+  seed: number;
+}
+
+export const VECTOR_DIM = 512;
+
+export const DEFAULT_CONFIG: MmdfrConfig = {
+  format: 'facematch-mmdfr',
+  formatVersion: 1,
+  trunk: { name: 'face-api 1.7 face_recognition_model (dlib ResNet-34, 150x150 input)', outputDim: TRUNK_DIM, views: VIEWS },
+  modalities: MODALITIES.map((m) => m.name),
+  branchUnits: 512,
+  autoencoderUnits: [2048, 1024, VECTOR_DIM],
+  patchWeight: 0.35,
+  branchEpochs: 30,
+  autoencoderEpochs: 8,
+  learningRate: 1e-3,
+  anchorPenalty: 0.05,
+  softmaxScale: 16,
+  batchSize: 64,
+  validationFraction: 0.2,
+  seed: 1,
+};
+
+/** Merges training options over the defaults and checks their ranges. */
+export function resolveConfig(options: Partial<MmdfrConfig>): MmdfrConfig {
+  const config: MmdfrConfig = { ...DEFAULT_CONFIG };
+  for (const key of ['branchEpochs', 'autoencoderEpochs', 'validationFraction', 'seed', 'patchWeight'] as const) {
+    if (options[key] !== undefined && options[key] !== null) {
+      config[key] = options[key] as number;
+    }
+  }
+
+  checkRange('branchEpochs', config.branchEpochs, 1, 500);
+  checkRange('autoencoderEpochs', config.autoencoderEpochs, 1, 200);
+  checkRange('validationFraction', config.validationFraction, 0, 0.5);
+  checkRange('patchWeight', config.patchWeight, 0, 1);
+  if (config.autoencoderUnits[2] !== VECTOR_DIM) {
+    throw new Error(`the last auto-encoder layer must have ${VECTOR_DIM} units`);
+  }
+  return config;
+}
+
+function checkRange(name: string, value: number, min: number, max: number): void {
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`training option ${name} must be from ${min} to ${max}, got ${value}`);
+  }
+}

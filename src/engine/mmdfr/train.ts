@@ -1,0 +1,165 @@
+import type { TrainProgress, TrainRequest, TrainResult } from '../types.js';
+import type { Tf } from '../runtime/tensorflow.js';
+import { saveArtifact, type ModelMetadata } from './artifact.js';
+import { trainAutoencoderLayer } from './autoencoder.js';
+import { carryThrough, compress, unfoldBranches } from './autoencoder-start.js';
+import { trainBranch, type DenseWeights } from './branch.js';
+import { calibrate, pairScores } from './calibration.js';
+import { resolveConfig, type MmdfrConfig } from './config.js';
+import { MODALITY_COUNT, TRUNK_DIM, VIEWS, assertActivationLayout } from './layout.js';
+import { buildNetwork, embedActivations, normalise, normalisedTrunkOutput } from './network.js';
+import { createRandom, shuffle } from './random.js';
+
+/** Share of the job's progress each phase takes; they add up to 1. */
+const PHASE_SHARE = { branches: 0.3, autoencoder: 0.6, calibration: 0.1 };
+
+/**
+ * Trains an MM-DFR model from labelled cached activations and saves it to request.outputDir.
+ *
+ * Identities are split: a held-out fraction (validationFraction) only calibrates thresholds
+ * and measures accuracy, the rest train the branches and the auto-encoder. Mirrored views
+ * count as extra training samples of the same identity.
+ */
+export async function trainModel(
+  tf: Tf,
+  backend: string,
+  request: TrainRequest,
+  onProgress: (progress: TrainProgress) => void,
+): Promise<TrainResult> {
+  const started = Date.now();
+  const config = resolveConfig(request.options as Partial<MmdfrConfig>);
+  const random = createRandom(config.seed);
+  request.samples.forEach((sample) => assertActivationLayout(sample.activations));
+
+  const { training, heldOut } = splitIdentities(request.samples, config.validationFraction, random);
+  const classes = [...new Set(training.map((s) => s.label))];
+  if (classes.length < 2) {
+    throw new Error(`training needs faces of at least 2 people, got ${classes.length}`);
+  }
+  const classIndex = new Map(classes.map((label, i) => [label, i]));
+
+  // Branches: one identity-supervised 512-unit layer per modality, on both views of every face.
+  const labels = Int32Array.from(training.flatMap((s) => Array(VIEWS).fill(classIndex.get(s.label))));
+  const branches: DenseWeights[] = [];
+  for (let m = 0; m < MODALITY_COUNT; m++) {
+    const inputs = new Float32Array(labels.length * TRUNK_DIM);
+    training.forEach((sample, i) => {
+      for (let view = 0; view < VIEWS; view++) {
+        inputs.set(normalisedTrunkOutput(sample.activations, m, view), (i * VIEWS + view) * TRUNK_DIM);
+      }
+    });
+
+    branches.push(await trainBranch(tf, inputs, labels, classes.length, TRUNK_DIM, config, random, (report) => {
+      const fraction = PHASE_SHARE.branches * ((m + report.epoch / report.epochs) / MODALITY_COUNT);
+      onProgress({ phase: `branch ${config.modalities[m]}`, fraction, epoch: report.epoch, loss: report.loss });
+    }));
+  }
+
+  // Patch branches enter the fusion scaled by patchWeight; the holistic branch at full weight.
+  const weighted = branches.map((branch, m) => scaleDense(branch, m === 0 ? 1 : config.patchWeight));
+  let codes = branchFeatures(tf, weighted, training);
+
+  // Stacked auto-encoder, trained greedily one layer at a time on the previous layer's codes.
+  const [units1, units2, units3] = config.autoencoderUnits;
+  const informative = MODALITY_COUNT * TRUNK_DIM;
+  const starts = [
+    () => unfoldBranches(branches, units1, random),
+    () => carryThrough(units1, units2, random),
+    () => compress(units2, units3, TRUNK_DIM, informative, random),
+  ];
+  const encoders: DenseWeights[] = [];
+  let inputDim = branches.length * config.branchUnits;
+  for (let layer = 0; layer < 3; layer++) {
+    const units = config.autoencoderUnits[layer];
+    const trained = await trainAutoencoderLayer(tf, codes, inputDim, starts[layer](), units, config, random, (report) => {
+      const fraction = PHASE_SHARE.branches + PHASE_SHARE.autoencoder * ((layer + report.epoch / report.epochs) / 3);
+      onProgress({ phase: `autoencoder layer ${layer + 1}`, fraction, epoch: report.epoch, loss: report.loss });
+    });
+    encoders.push(trained.encoder);
+    codes = trained.codes;
+    inputDim = units;
+  }
+
+  // Calibration on held-out identities when there are enough, otherwise on the training faces.
+  onProgress({ phase: 'calibration', fraction: PHASE_SHARE.branches + PHASE_SHARE.autoencoder });
+  const network = buildNetwork(tf, config, weighted, encoders);
+  const calibrationSet = heldOut.length >= 2 ? heldOut : training;
+  const vectors = await embedActivations(tf, network, calibrationSet.map((s) => s.activations));
+  const calibrationLabels = calibrationSet.map((s) => s.label);
+  const fused = calibrate(...Object.values(pairScores(vectors, calibrationLabels)) as [number[], number[]]);
+  const raw = calibrate(...Object.values(pairScores(calibrationSet.map((s) => rawDescriptor(s.activations)), calibrationLabels)) as [number[], number[]]);
+
+  const metrics = {
+    calibratedOn: calibrationSet === heldOut ? 'held-out identities' : 'training identities (too few held out)',
+    ...fused.metrics,
+    rawDescriptor: { accuracy: raw.metrics.accuracy, auc: raw.metrics.auc },
+  };
+  const metadata: ModelMetadata = {
+    config,
+    metrics,
+    thresholds: fused.thresholds,
+    training: {
+      identities: classes.length,
+      faces: training.length,
+      heldOutIdentities: new Set(heldOut.map((s) => s.label)).size,
+      seconds: (Date.now() - started) / 1000,
+      backend,
+    },
+    createdAt: new Date().toISOString(),
+  };
+
+  await saveArtifact(tf, network, metadata, request.outputDir);
+  network.dispose();
+  onProgress({ phase: 'saved', fraction: 1 });
+
+  return { config: config as unknown as Record<string, unknown>, metrics, thresholds: fused.thresholds };
+}
+
+/**
+ * Holds out about `fraction` of the identities that have two or more faces, for calibration.
+ * Identities with one face always train: they cannot form a genuine pair.
+ */
+function splitIdentities<T extends { label: string }>(samples: T[], fraction: number, random: () => number): { training: T[]; heldOut: T[] } {
+  const counts = new Map<string, number>();
+  samples.forEach((s) => counts.set(s.label, (counts.get(s.label) ?? 0) + 1));
+
+  const candidates = shuffle([...counts.keys()].filter((label) => counts.get(label)! >= 2).sort(), random);
+  const heldOutCount = Math.floor(candidates.length * fraction);
+  const heldOutLabels = new Set(heldOutCount >= 2 ? candidates.slice(0, heldOutCount) : []);
+
+  return {
+    training: samples.filter((s) => !heldOutLabels.has(s.label)),
+    heldOut: samples.filter((s) => heldOutLabels.has(s.label)),
+  };
+}
+
+/** The pretrained descriptor alone: the holistic trunk output averaged over both views, unit length. */
+export function rawDescriptor(activations: Float32Array): Float32Array {
+  const sum = new Float32Array(TRUNK_DIM);
+  for (let view = 0; view < VIEWS; view++) {
+    const part = normalisedTrunkOutput(activations, 0, view);
+    for (let k = 0; k < TRUNK_DIM; k++) sum[k] += part[k];
+  }
+  return normalise(sum);
+}
+
+function scaleDense(weights: DenseWeights, factor: number): DenseWeights {
+  return { ...weights, kernel: weights.kernel.map((v) => v * factor), bias: weights.bias.map((v) => v * factor) };
+}
+
+/** Concatenated branch features of both views of every sample: [samples x views, branches x units]. */
+function branchFeatures(tf: Tf, branches: DenseWeights[], samples: Array<{ activations: Float32Array }>): Float32Array {
+  return tf.tidy(() => {
+    const parts = branches.map((branch, m) => {
+      const inputs = new Float32Array(samples.length * VIEWS * TRUNK_DIM);
+      samples.forEach((sample, i) => {
+        for (let view = 0; view < VIEWS; view++) {
+          inputs.set(normalisedTrunkOutput(sample.activations, m, view), (i * VIEWS + view) * TRUNK_DIM);
+        }
+      });
+      const x = tf.tensor2d(inputs, [samples.length * VIEWS, TRUNK_DIM]);
+      return tf.add(tf.matMul(x, tf.tensor2d(branch.kernel, [branch.inputDim, branch.units])), tf.tensor1d(branch.bias));
+    });
+    return tf.concat(parts, 1).dataSync() as Float32Array;
+  });
+}

@@ -1,0 +1,182 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../logger.js';
+import type { TrainProgress } from '../types.js';
+import type { FromWorker, Task, TaskResults, WorkerSettings } from './protocol.js';
+
+interface Pending {
+  task: Task;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  onProgress?: (progress: TrainProgress) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: Pending | null;
+  busyId: number;
+}
+
+// The worker runs from the same tree as this file: worker.ts under tsx, worker.js after tsc.
+// On Node 20 a worker thread neither inherits tsx's loader nor accepts `--import tsx` in its
+// execArgv, so a TypeScript worker starts from a small script that registers tsx first.
+const SOURCE_EXTENSION = path.extname(fileURLToPath(import.meta.url));
+const WORKER_URL = new URL(`./worker${SOURCE_EXTENSION}`, import.meta.url);
+
+function newWorker(settings: WorkerSettings): Worker {
+  if (SOURCE_EXTENSION !== '.ts') {
+    return new Worker(WORKER_URL, { workerData: settings });
+  }
+  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData: settings });
+}
+
+/** Raised for a task whose worker thread failed to start or exited while running it. */
+export class WorkerCrashedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerCrashedError';
+  }
+}
+
+/**
+ * A fixed pool of worker threads, each with its own TensorFlow.js backend and face models.
+ * Tasks wait in one FIFO queue and go to the first idle worker; a worker that exits is
+ * replaced, and only the task it was running fails.
+ */
+export class WorkerPool {
+  readonly backend: string;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+  private closing = false;
+
+  private constructor(
+    private readonly settings: WorkerSettings,
+    private readonly logger: Logger,
+    backend: string,
+  ) {
+    this.backend = backend;
+  }
+
+  /** Starts `size` workers and waits until each has loaded its backend and models. */
+  static async start(size: number, settings: WorkerSettings, logger: Logger): Promise<WorkerPool> {
+    const first = await spawn(settings);
+    const pool = new WorkerPool(settings, logger, first.backend);
+    pool.attach(first.worker);
+
+    const rest = await Promise.all(Array.from({ length: size - 1 }, () => spawn(settings)));
+    rest.forEach(({ worker }) => pool.attach(worker));
+
+    logger.info({ workers: size, backend: first.backend }, 'engine workers started');
+    return pool;
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  run<K extends Task['kind']>(task: Extract<Task, { kind: K }>, onProgress?: (progress: TrainProgress) => void): Promise<TaskResults[K]> {
+    if (this.closing) {
+      return Promise.reject(new Error('the engine is shutting down'));
+    }
+
+    return new Promise((resolve, reject) => {
+      this.queue.push({ task, resolve: resolve as (value: unknown) => void, reject, onProgress });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const pending of this.queue.splice(0)) {
+      pending.reject(new Error('the engine shut down before this task started'));
+    }
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    this.slots.length = 0;
+    this.logger.info('engine workers stopped');
+  }
+
+  private attach(worker: Worker): void {
+    const slot: Slot = { worker, busy: null, busyId: 0 };
+    this.slots.push(slot);
+
+    worker.on('message', (message: FromWorker) => this.receive(slot, message));
+    worker.on('error', (error) => this.logger.error({ err: error }, 'engine worker error'));
+    worker.on('exit', (code) => this.replace(slot, code));
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) {
+        return;
+      }
+      if (slot.busy === null) {
+        const pending = this.queue.shift()!;
+        slot.busy = pending;
+        slot.busyId = this.nextId++;
+        slot.worker.postMessage({ id: slot.busyId, task: pending.task });
+      }
+    }
+  }
+
+  private receive(slot: Slot, message: FromWorker): void {
+    if (message.type === 'progress' && message.id === slot.busyId) {
+      slot.busy?.onProgress?.(message.progress);
+      return;
+    }
+    if ((message.type !== 'done' && message.type !== 'failed') || message.id !== slot.busyId || slot.busy === null) {
+      return;
+    }
+
+    const pending = slot.busy;
+    slot.busy = null;
+    if (message.type === 'done') {
+      pending.resolve(message.result);
+    } else {
+      const error = new Error(message.message);
+      error.name = message.name;
+      pending.reject(error);
+    }
+    this.dispatch();
+  }
+
+  private replace(slot: Slot, code: number): void {
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) {
+      this.slots.splice(index, 1);
+    }
+    if (slot.busy) {
+      slot.busy.reject(new WorkerCrashedError(`the engine worker exited with code ${code} while running a ${slot.busy.task.kind} task`));
+    }
+    if (this.closing) {
+      return;
+    }
+
+    this.logger.error({ code }, 'engine worker exited; starting a replacement');
+    spawn(this.settings).then(
+      ({ worker }) => this.attach(worker),
+      (error) => this.logger.error({ err: error }, 'engine worker replacement failed to start'),
+    );
+  }
+}
+
+function spawn(settings: WorkerSettings): Promise<{ worker: Worker; backend: string }> {
+  return new Promise((resolve, reject) => {
+    const worker = newWorker(settings);
+    const onExit = (code: number) => reject(new WorkerCrashedError(`the engine worker exited with code ${code} while starting`));
+
+    worker.once('exit', onExit);
+    worker.once('message', (message: FromWorker) => {
+      worker.off('exit', onExit);
+      if (message.type === 'ready') {
+        resolve({ worker, backend: message.backend });
+      } else {
+        void worker.terminate();
+        reject(new WorkerCrashedError(message.type === 'startFailed' ? message.message : 'the engine worker sent no ready message'));
+      }
+    });
+  });
+}

@@ -1,0 +1,88 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { LayersModel } from '@tensorflow/tfjs';
+import type { FaceObservation } from '../types.js';
+import { detectFaces } from '../face/detector.js';
+import { loadArtifact } from '../mmdfr/artifact.js';
+import { embedActivations } from '../mmdfr/network.js';
+import { trainModel } from '../mmdfr/train.js';
+import { computeActivations } from '../mmdfr/trunk.js';
+import type { FromWorker, Task, ToWorker, WorkerSettings } from './protocol.js';
+import { faceApiModelDir, loadTensorflow, type Tensorflow } from './tensorflow.js';
+
+/**
+ * Worker thread entry: owns one TensorFlow.js backend with the face models loaded and runs
+ * one task at a time. The wasm backend is single-threaded in Node, so the engine gets its
+ * parallelism from several of these workers.
+ */
+
+/** Trained models kept loaded, by folder; model folders are immutable once written. */
+const MODEL_CACHE_SIZE = 4;
+
+const port = parentPort!;
+const settings = workerData as WorkerSettings;
+const models = new Map<string, LayersModel>();
+
+function send(message: FromWorker): void {
+  port.postMessage(message);
+}
+
+async function start(): Promise<Tensorflow> {
+  const runtime = await loadTensorflow(settings.backend);
+  const dir = faceApiModelDir();
+  await runtime.faceapi.nets.ssdMobilenetv1.loadFromDisk(dir);
+  await runtime.faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
+  await runtime.faceapi.nets.faceRecognitionNet.loadFromDisk(dir);
+  return runtime;
+}
+
+async function loadModel(runtime: Tensorflow, path: string): Promise<LayersModel> {
+  const cached = models.get(path);
+  if (cached) {
+    return cached;
+  }
+
+  const { network } = await loadArtifact(runtime.tf, path);
+  models.set(path, network);
+  if (models.size > MODEL_CACHE_SIZE) {
+    const [oldestPath, oldest] = models.entries().next().value!;
+    models.delete(oldestPath);
+    oldest.dispose();
+  }
+  return network;
+}
+
+async function run(runtime: Tensorflow, id: number, task: Task): Promise<unknown> {
+  const { tf, faceapi } = runtime;
+
+  switch (task.kind) {
+    case 'detect': {
+      const detections = await detectFaces(tf, faceapi, task.image, settings.minFaceScore);
+      const faces: FaceObservation[] = [];
+      for (const detection of detections) {
+        faces.push({ ...detection, activations: await computeActivations(tf, faceapi, task.image, detection.landmarks) });
+      }
+      return faces;
+    }
+    case 'embed':
+      return embedActivations(tf, await loadModel(runtime, task.modelPath), task.activations);
+    case 'train':
+      return trainModel(tf, runtime.backend, task.request, (progress) => send({ type: 'progress', id, progress }));
+  }
+}
+
+try {
+  const runtime = await start();
+  send({ type: 'ready', backend: runtime.backend });
+
+  // Tasks arrive one at a time from the pool; a failure is reported for that task only.
+  port.on('message', async ({ id, task }: ToWorker) => {
+    try {
+      send({ type: 'done', id, result: await run(runtime, id, task) });
+    } catch (error) {
+      const { message, name } = error as Error;
+      send({ type: 'failed', id, message: message ?? String(error), name: name ?? 'Error' });
+    }
+  });
+} catch (error) {
+  send({ type: 'startFailed', message: (error as Error).message });
+}
