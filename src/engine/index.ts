@@ -39,6 +39,15 @@ class PooledEngine implements Engine {
     return this.pool.run({ kind: 'train', request }, onProgress);
   }
 
+  get workers(): number {
+    return this.pool.size;
+  }
+
+  async tensorCount(): Promise<number> {
+    const reports = await this.pool.runOnEach({ kind: 'memory' });
+    return reports.reduce((sum, report) => sum + report.numTensors, 0);
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }

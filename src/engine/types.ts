@@ -69,6 +69,10 @@ export interface TrainResult {
 export interface Engine {
   /** The TensorFlow.js backend the engine runs on: tensorflow-gpu, tensorflow, wasm or cpu. */
   readonly backend: string;
+  /** Worker threads running the models. */
+  readonly workers: number;
+  /** Live TensorFlow.js tensors summed over all workers; constant between requests unless tensors leak. */
+  tensorCount(): Promise<number>;
   /** Finds every face at or above the configured score, largest first. */
   detectFaces(image: RgbImage): Promise<FaceObservation[]>;
   /** Maps cached activations to 512-d L2-normalised face vectors with a trained model. */

@@ -10,6 +10,8 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   onProgress?: (progress: TrainProgress) => void;
+  /** The worker that must run this task; any idle worker when absent. */
+  target?: Slot;
 }
 
 interface Slot {
@@ -78,12 +80,21 @@ export class WorkerPool {
   }
 
   run<K extends Task['kind']>(task: Extract<Task, { kind: K }>, onProgress?: (progress: TrainProgress) => void): Promise<TaskResults[K]> {
+    return this.enqueue(task, onProgress);
+  }
+
+  /** Runs `task` once on every worker, for per-worker reports such as tensor memory. */
+  runOnEach<K extends Task['kind']>(task: Extract<Task, { kind: K }>): Promise<TaskResults[K][]> {
+    return Promise.all(this.slots.map((slot) => this.enqueue<K>(task, undefined, slot)));
+  }
+
+  private enqueue<K extends Task['kind']>(task: Task, onProgress?: (progress: TrainProgress) => void, target?: Slot): Promise<TaskResults[K]> {
     if (this.closing) {
       return Promise.reject(new Error('the engine is shutting down'));
     }
 
     return new Promise((resolve, reject) => {
-      this.queue.push({ task, resolve: resolve as (value: unknown) => void, reject, onProgress });
+      this.queue.push({ task, resolve: resolve as (value: unknown) => void, reject, onProgress, target });
       this.dispatch();
     });
   }
@@ -110,11 +121,13 @@ export class WorkerPool {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (this.queue.length === 0) {
-        return;
+      if (slot.busy !== null) {
+        continue;
       }
-      if (slot.busy === null) {
-        const pending = this.queue.shift()!;
+
+      const index = this.queue.findIndex((pending) => pending.target === undefined || pending.target === slot);
+      if (index >= 0) {
+        const [pending] = this.queue.splice(index, 1);
         slot.busy = pending;
         slot.busyId = this.nextId++;
         slot.worker.postMessage({ id: slot.busyId, task: pending.task });
@@ -150,6 +163,10 @@ export class WorkerPool {
     }
     if (slot.busy) {
       slot.busy.reject(new WorkerCrashedError(`the engine worker exited with code ${code} while running a ${slot.busy.task.kind} task`));
+    }
+    for (const pending of this.queue.filter((p) => p.target === slot)) {
+      this.queue.splice(this.queue.indexOf(pending), 1);
+      pending.reject(new WorkerCrashedError(`the engine worker exited with code ${code} before running a ${pending.task.kind} task`));
     }
     if (this.closing) {
       return;

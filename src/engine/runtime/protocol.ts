@@ -10,12 +10,20 @@ export interface WorkerSettings {
 export type Task =
   | { kind: 'detect'; image: RgbImage }
   | { kind: 'embed'; modelPath: string; activations: Float32Array[] }
-  | { kind: 'train'; request: TrainRequest };
+  | { kind: 'train'; request: TrainRequest }
+  | { kind: 'memory' };
 
 export interface TaskResults {
   detect: FaceObservation[];
   embed: Float32Array[];
   train: TrainResult;
+  memory: TensorMemory;
+}
+
+/** TensorFlow.js memory of one worker: live tensors and their bytes. */
+export interface TensorMemory {
+  numTensors: number;
+  numBytes: number;
 }
 
 export type ToWorker = { id: number; task: Task };

@@ -67,6 +67,10 @@ async function run(runtime: Tensorflow, id: number, task: Task): Promise<unknown
       return embedActivations(tf, await loadModel(runtime, task.modelPath), task.activations);
     case 'train':
       return trainModel(tf, runtime.backend, task.request, (progress) => send({ type: 'progress', id, progress }));
+    case 'memory': {
+      const { numTensors, numBytes } = tf.memory();
+      return { numTensors, numBytes };
+    }
   }
 }
 
