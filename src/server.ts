@@ -7,15 +7,12 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 
 import type { Config } from './config.js';
-import { openDatabase, repositories as createRepositories } from './db/index.js';
 import type { Database } from './db/types.js';
-import { createEngine } from './engine/index.js';
 import type { Engine } from './engine/types.js';
 import { createApolloServer } from './graphql/apollo.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { INTERNAL_ERROR_CODE, INTERNAL_ERROR_MESSAGE } from './graphql/errors.js';
 import { playgroundHtml } from './graphql/playground.js';
-import { decodeImage as decodeImageDefault } from './images/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServices, type Clock, type DecodeImage, type RepositoriesFactory, type Services } from './services/index.js';
 
@@ -137,22 +134,23 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   let services: Services;
   let apollo: ApolloServer<GraphQLContext>;
   try {
+    // The real layers are imported only when not replaced, so tests with fakes never load TensorFlow.js or PGlite.
     // TODO: the signature of openDatabase is assumed to be (config, logger); adjust once src/db/index.ts lands.
-    const db = deps.database ?? (await openDatabase(config, logger));
+    const db = deps.database ?? (await (await import('./db/index.js')).openDatabase(config, logger));
     opened.push({ name: 'database', close: () => db.close() });
     logger.info({ kind: db.kind }, 'database opened');
 
-    const engine = deps.engine ?? (await createEngine(config.engine, logger.child({ component: 'engine' })));
+    const engine = deps.engine ?? (await (await import('./engine/index.js')).createEngine(config.engine, logger.child({ component: 'engine' })));
     opened.push({ name: 'engine', close: () => engine.close() });
-    logger.info({ backend: engine.backend, workers: config.engine.workers }, 'engine started');
+    logger.info({ backend: engine.backend, workers: engine.workers }, 'engine started');
 
     services = createServices({
       db,
       engine,
       config,
       logger,
-      repositories: deps.repositories ?? createRepositories,
-      decodeImage: deps.decodeImage ?? decodeImageDefault,
+      repositories: deps.repositories ?? (await import('./db/index.js')).repositories,
+      decodeImage: deps.decodeImage ?? (await import('./images/index.js')).decodeImage,
       clock: deps.clock,
     });
     opened.push({ name: 'training job runner', close: () => services.training.stop(deps.jobGraceMs) });

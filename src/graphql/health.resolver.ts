@@ -6,7 +6,7 @@ import { EngineInfoType, HealthType } from './health.type.js';
 @Resolver()
 export class HealthResolver {
   @Query(() => EngineInfoType)
-  engineInfo(@Ctx() ctx: GraphQLContext): EngineInfoType {
+  engineInfo(@Ctx() ctx: GraphQLContext): Promise<EngineInfoType> {
     return ctx.services.health.engineInfo();
   }
 

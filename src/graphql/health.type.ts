@@ -7,6 +7,9 @@ export class EngineInfoType {
 
   @Field(() => Int, { description: 'Worker threads running the engine.' })
   workers!: number;
+
+  @Field(() => Int, { description: 'Live TensorFlow.js tensors over all workers; growth between idle moments means a leak.' })
+  tensors!: number;
 }
 
 @ObjectType('DatabaseHealth')
@@ -18,14 +21,26 @@ export class DatabaseHealthType {
   ok!: boolean;
 }
 
+@ObjectType('EngineHealth')
+export class EngineHealthType {
+  @Field(() => String)
+  backend!: string;
+
+  @Field(() => Int)
+  workers!: number;
+
+  @Field(() => Boolean)
+  ok!: boolean;
+}
+
 @ObjectType('Health')
 export class HealthType {
-  @Field(() => String, { description: 'ok, or degraded when the database does not answer.' })
+  @Field(() => String, { description: 'ok, or degraded when the database or the engine does not answer.' })
   status!: string;
 
   @Field(() => DatabaseHealthType)
   database!: DatabaseHealthType;
 
-  @Field(() => EngineInfoType)
-  engine!: EngineInfoType;
+  @Field(() => EngineHealthType)
+  engine!: EngineHealthType;
 }

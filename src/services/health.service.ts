@@ -1,37 +1,53 @@
 import type { ServiceDeps } from './deps.js';
 
+export interface EngineInfo {
+  backend: string;
+  workers: number;
+  /** Live TensorFlow.js tensors over all workers; growth between idle moments means a leak. */
+  tensors: number;
+}
+
 export interface Health {
-  /** "ok" when the database answered, "degraded" otherwise. */
+  /** "ok" when the database and the engine answered, "degraded" otherwise. */
   status: 'ok' | 'degraded';
   database: { kind: 'pglite' | 'postgres'; ok: boolean };
-  engine: { backend: string; workers: number };
+  engine: { backend: string; workers: number; ok: boolean };
 }
 
 export type HealthService = ReturnType<typeof createHealthService>;
 
-/** Liveness of the database and the engine's runtime, for /health and the health query. */
-export function createHealthService({ db, repositories, engine, config, logger }: ServiceDeps) {
+/** Liveness of the database and the engine, for GET /health and the health query. */
+export function createHealthService({ db, repositories, engine, logger }: ServiceDeps) {
   const repos = repositories(db);
 
   return {
-    engineInfo(): { backend: string; workers: number } {
-      return { backend: engine.backend, workers: config.engine.workers };
+    async engineInfo(): Promise<EngineInfo> {
+      return { backend: engine.backend, workers: engine.workers, tensors: await engine.tensorCount() };
     },
 
     async check(): Promise<Health> {
       // A cheap indexed read proves the database answers; SQL stays in the repositories.
-      let ok = true;
+      let databaseOk = true;
       try {
         await repos.models.getActive();
       } catch (error) {
         logger.warn({ err: error }, 'health check: the database did not answer');
-        ok = false;
+        databaseOk = false;
+      }
+
+      // Counting tensors is a round trip to every worker, so it proves the workers answer.
+      let engineOk = true;
+      try {
+        await engine.tensorCount();
+      } catch (error) {
+        logger.warn({ err: error }, 'health check: the engine workers did not answer');
+        engineOk = false;
       }
 
       return {
-        status: ok ? 'ok' : 'degraded',
-        database: { kind: db.kind, ok },
-        engine: { backend: engine.backend, workers: config.engine.workers },
+        status: databaseOk && engineOk ? 'ok' : 'degraded',
+        database: { kind: db.kind, ok: databaseOk },
+        engine: { backend: engine.backend, workers: engine.workers, ok: engineOk },
       };
     },
   };

@@ -28,6 +28,11 @@ export class JobRunner {
     }
   }
 
+  /** False once stop() was called. */
+  get accepting(): boolean {
+    return !this.stopped;
+  }
+
   get pending(): number {
     return this.queue.length + (this.current === null ? 0 : 1);
   }

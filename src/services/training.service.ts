@@ -159,6 +159,9 @@ export function createTrainingService(deps: ServiceDeps) {
         );
       }
       const cleaned = cleanTrainOptions(options);
+      if (!runner.accepting) {
+        throw new Error('Training is not accepted because the server is shutting down.');
+      }
 
       const job = await repos.jobs.create(name, cleaned as Record<string, unknown>);
       runner.enqueue(job.id, () => runJob(job, cleaned));
