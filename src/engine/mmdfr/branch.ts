@@ -41,9 +41,10 @@ export async function trainBranch(
   const bias = tf.variable(tf.tidy(() => tf.neg(tf.matMul(tf.mean(x, 0, true), kernel0)).reshape([units])));
 
   // Class weights start at each identity's normalised mean feature, so training begins near a good optimum.
+  // The sums are built with a one-hot matrix product because wasm has no UnsortedSegmentSum kernel.
   const centres = tf.variable(tf.tidy(() => {
     const features = tf.add(tf.matMul(x, kernel0), bias);
-    const sums = tf.unsortedSegmentSum(features, y, classCount);
+    const sums = tf.matMul(tf.oneHot(y, classCount), features, true, false);
     return tf.div(sums, tf.add(tf.norm(sums, 'euclidean', 1, true), 1e-8));
   }));
 
