@@ -75,6 +75,11 @@ function readNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min:
   return value;
 }
 
+/** Absolute data folder, or PGlite's `memory://` for a database that lives only in this process. */
+function resolveDataDir(value: string): string {
+  return value.startsWith('memory://') ? value : path.resolve(value);
+}
+
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const backend = env.FACEMATCH_TF_BACKEND || 'auto';
@@ -92,7 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     host: env.FACEMATCH_HOST || '127.0.0.1',
     port: readInteger(env, 'FACEMATCH_PORT', 4000, 0, 65_535),
     databaseUrl,
-    dataDir: path.resolve(env.FACEMATCH_DATA_DIR || 'data'),
+    dataDir: resolveDataDir(env.FACEMATCH_DATA_DIR || 'data'),
     modelsDir: path.resolve(env.FACEMATCH_MODELS_DIR || 'models'),
     logLevel: env.FACEMATCH_LOG_LEVEL || 'info',
     limits: {

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { createServer, type FacematchServer } from '../../src/server.js';
+import { base64Of, lfwImage, lfwPeople, skipWithoutLfw } from '../support/faces.js';
+import { expectData } from '../support/graphql-client.js';
+
+/**
+ * Enrolment, training and search end to end on real LFW photos, through GraphQL over HTTP,
+ * on the embedded PGlite with pgvector and the real face models.
+ */
+
+/** People enrolled; each has at least ENROLLED + 1 photos, so one unseen photo is the query. */
+const PEOPLE = 24;
+const ENROLLED = 3;
+/** Minimum share of queries whose nearest stored face belongs to the right person. */
+const TOP1_FLOOR = 0.9;
+
+const ADD_IMAGE = `mutation ($userId: ID!, $image: ImageInput!) { addImage(userId: $userId, image: $image) { id face { id score } } }`;
+const SIMILAR = `query ($image: ImageInput!, $topK: Int) { similarFaces(image: $image, topK: $topK) { score matches { similarity distance imageId user { id name } } } }`;
+const FACE_VECTOR = `query ($image: ImageInput!) { faceVector(image: $image) { score box { x y width height } vector } }`;
+const JOB = `query ($id: ID!) { trainingJob(id: $id) { status progress phase error model { name version active metrics thresholds { far1 far01 } } } }`;
+
+function cosine(a: number[], b: number[]): number {
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += a[i] * b[i];
+  return dot;
+}
+
+/** Runs `work` over `items` with at most `limit` in flight, keeping the order of results. */
+async function mapConcurrent<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  }));
+  return results;
+}
+
+describe('recognition on LFW photos', { skip: skipWithoutLfw }, () => {
+  let server: FacematchServer;
+  let url: string;
+  let modelsDir: string;
+  const people = lfwPeople('peopleDevTest.txt', ENROLLED + 1).slice(0, PEOPLE);
+  const userIds = new Map<string, string>();
+
+  before(async () => {
+    modelsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'facematch-models-'));
+    const config = loadConfig({ FACEMATCH_PORT: '0', FACEMATCH_DATA_DIR: 'memory://', FACEMATCH_MODELS_DIR: modelsDir, FACEMATCH_ENGINE_WORKERS: '2' });
+    server = await createServer(config, { logger: createLogger('warn') });
+    url = await server.start();
+  });
+
+  after(async () => {
+    await server?.stop();
+    await fs.rm(modelsDir, { recursive: true, force: true });
+  });
+
+  test('enrols three photos of each person', async () => {
+    assert.equal(people.length, PEOPLE, `LFW DevTest has ${people.length} people with ${ENROLLED + 1}+ photos`);
+
+    for (const person of people) {
+      const { createUser } = await expectData<{ createUser: { id: string } }>(url,
+        `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+        { input: { name: person.name.replaceAll('_', ' '), externalId: person.name } });
+      userIds.set(person.name, createUser.id);
+    }
+
+    const enrolments = people.flatMap((person) => Array.from({ length: ENROLLED }, (_, i) => ({ person, index: i + 1 })));
+    const added = await mapConcurrent(enrolments, 2, ({ person, index }) =>
+      expectData<{ addImage: { id: string; face: { score: number } } }>(url, ADD_IMAGE, {
+        userId: userIds.get(person.name),
+        image: { base64: base64Of(lfwImage(person.name, index)) },
+      }));
+
+    assert.equal(added.length, PEOPLE * ENROLLED);
+    for (const { addImage } of added) {
+      assert.ok(addImage.face.score >= 0.5, `stored face score ${addImage.face.score}`);
+    }
+  });
+
+  test('trainModel runs in the background to success', async () => {
+    const { trainModel } = await expectData<{ trainModel: { id: string; status: string; progress: number } }>(url,
+      `mutation { trainModel(name: "lfw-test", options: { branchEpochs: 20, autoencoderEpochs: 4 }) { id status progress } }`);
+    assert.ok(['QUEUED', 'RUNNING'].includes(trainModel.status), `status at return ${trainModel.status}`);
+
+    const progress: number[] = [];
+    let job: { status: string; progress: number; error: string | null; model: { name: string; version: number; active: boolean; metrics: Record<string, unknown> } | null };
+    const started = Date.now();
+    for (;;) {
+      ({ trainingJob: job } = await expectData<{ trainingJob: typeof job }>(url, JOB, { id: trainModel.id }));
+      progress.push(job.progress);
+      if (job.status === 'SUCCEEDED' || job.status === 'FAILED') {
+        break;
+      }
+      assert.ok(Date.now() - started < 20 * 60_000, 'training did not finish within 20 minutes');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+
+    assert.equal(job.error, null);
+    assert.equal(job.status, 'SUCCEEDED');
+    assert.equal(job.progress, 1);
+    assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress never goes back');
+    assert.equal(job.model?.name, 'lfw-test');
+    assert.equal(job.model?.version, 1);
+    assert.equal(job.model?.active, true);
+  });
+
+  test('similarFaces names the right person', async () => {
+    const results = await mapConcurrent(people, 2, async (person) => {
+      const { similarFaces } = await expectData<{ similarFaces: Array<{ matches: Array<{ similarity: number; distance: number; user: { id: string } }> }> }>(url,
+        SIMILAR, { image: { base64: base64Of(lfwImage(person.name, ENROLLED + 1)) }, topK: 5 });
+      return { person, faces: similarFaces };
+    });
+
+    let correct = 0;
+    for (const { person, faces } of results) {
+      assert.ok(faces.length >= 1, `a face is found in ${person.name}'s query photo`);
+      const { matches } = faces[0];
+      assert.equal(matches.length, 5);
+      for (let i = 0; i < matches.length; i++) {
+        assert.ok(Math.abs(matches[i].similarity - (1 - matches[i].distance)) < 1e-6, 'similarity = 1 - distance');
+        if (i > 0) {
+          assert.ok(matches[i].distance >= matches[i - 1].distance, 'matches nearest first');
+        }
+      }
+      if (matches[0].user.id === userIds.get(person.name)) {
+        correct++;
+      }
+    }
+
+    const top1 = correct / results.length;
+    console.log(`# similarFaces top-1: ${correct}/${results.length} = ${(top1 * 100).toFixed(1)} %`);
+    assert.ok(top1 >= TOP1_FLOOR, `top-1 ${top1} is below the floor ${TOP1_FLOOR}`);
+  });
+
+  test('faceVector separates the same person from others', async () => {
+    const vectorOf = async (file: string): Promise<number[]> => {
+      const { faceVector } = await expectData<{ faceVector: Array<{ vector: number[] }> }>(url, FACE_VECTOR, { image: { base64: base64Of(file) } });
+      assert.ok(faceVector.length >= 1, `a face is found in ${file}`);
+      return faceVector[0].vector;
+    };
+
+    const queries = await mapConcurrent(people, 2, (person) => vectorOf(lfwImage(person.name, ENROLLED + 1)));
+    const enrolled = await mapConcurrent(people, 2, (person) => vectorOf(lfwImage(person.name, 1)));
+
+    for (const vector of [...queries, ...enrolled]) {
+      assert.equal(vector.length, 512);
+      const norm = Math.hypot(...vector);
+      assert.ok(Math.abs(norm - 1) < 1e-3, `norm ${norm}`);
+    }
+
+    let same = 0;
+    let different = 0;
+    let separated = 0;
+    for (let i = 0; i < people.length; i++) {
+      const own = cosine(queries[i], enrolled[i]);
+      const others = enrolled.filter((_, j) => j !== i).map((vector) => cosine(queries[i], vector));
+      same += own;
+      different += others.reduce((sum, s) => sum + s, 0) / others.length;
+      if (own > Math.max(...others)) {
+        separated++;
+      }
+    }
+
+    same /= people.length;
+    different /= people.length;
+    console.log(`# faceVector mean similarity: same person ${same.toFixed(3)}, different people ${different.toFixed(3)}; own photo most similar for ${separated}/${people.length}`);
+    assert.ok(same > different + 0.2, `same-person similarity ${same} vs different-person ${different}`);
+    assert.ok(separated / people.length >= TOP1_FLOOR, `own enrolled photo most similar for ${separated} of ${people.length}`);
+  });
+});
