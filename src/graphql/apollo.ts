@@ -18,6 +18,8 @@ export async function createApolloServer(logger: Logger): Promise<ApolloServer<G
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     introspection: true,
+    // The CLI stops the whole server on SIGINT and SIGTERM, in order; Apollo must not stop itself first.
+    stopOnTerminationSignals: false,
     logger,
     plugins: [ApolloServerPluginLandingPageDisabled(), errorLoggingPlugin(), requestLoggingPlugin()],
   });
