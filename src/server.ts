@@ -54,7 +54,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
-/** An error body shaped like a GraphQL response, so clients parse every error the same way. */
+/** Sends an error body shaped like a GraphQL response, so clients parse every error the same way. */
 function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
   sendJson(res, status, { errors: [{ message, extensions: { code } }] });
 }

@@ -8,7 +8,7 @@ export const INTERNAL_ERROR_CODE = 'INTERNAL_SERVER_ERROR';
 export const INTERNAL_ERROR_MESSAGE =
   'Internal server error. The server logged the details under this request\'s id (x-request-id response header); retry later or report that id.';
 
-/** What a client may see of an error: a client error keeps its code and message, an internal one shows neither. */
+/** The part of an error a client may see: a client error keeps its code and message, an internal one shows neither. */
 export type ErrorVisibility =
   | { internal: false; code: string; message: string; extensions: Record<string, unknown> }
   | { internal: true; cause: unknown };
@@ -40,8 +40,8 @@ export function classifyError(error: unknown): ErrorVisibility {
 }
 
 /**
- * Apollo's formatError: the one place that decides what a client sees. Internal errors lose their
- * message, stack and extensions. They are logged by the error logging plugin, which has the request id.
+ * Formats every error Apollo returns; this is the one place that decides what a client receives.
+ * Internal errors lose their message, stack and extensions. The error logging plugin logs them with the request id.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const visibility = classifyError(error);

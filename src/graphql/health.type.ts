@@ -35,7 +35,7 @@ export class EngineHealthType {
 
 @ObjectType('Health')
 export class HealthType {
-  @Field(() => String, { description: 'ok, or degraded when the database or the engine does not answer.' })
+  @Field(() => String, { description: 'ok, or degraded when the database or the engine does not respond.' })
   status!: string;
 
   @Field(() => DatabaseHealthType)

@@ -8,7 +8,7 @@ export interface EngineInfo {
 }
 
 export interface Health {
-  /** "ok" when the database and the engine answered, "degraded" otherwise. */
+  /** "ok" when the database and the engine responded, "degraded" otherwise. */
   status: 'ok' | 'degraded';
   database: { kind: 'pglite' | 'postgres'; ok: boolean };
   engine: { backend: string; workers: number; ok: boolean };
@@ -26,21 +26,21 @@ export function createHealthService({ db, repositories, engine, logger }: Servic
     },
 
     async check(): Promise<Health> {
-      // A cheap indexed read proves the database answers; SQL stays in the repositories.
+      // A cheap indexed read proves the database responds. SQL stays in the repositories.
       let databaseOk = true;
       try {
         await repos.models.getActive();
       } catch (error) {
-        logger.warn({ err: error }, 'health check: the database did not answer');
+        logger.warn({ err: error }, 'health check failed: the database did not respond');
         databaseOk = false;
       }
 
-      // Counting tensors is a round trip to every worker, so it proves the workers answer.
+      // Counting tensors is a round trip to every worker, so it proves the workers respond.
       let engineOk = true;
       try {
         await engine.tensorCount();
       } catch (error) {
-        logger.warn({ err: error }, 'health check: the engine workers did not answer');
+        logger.warn({ err: error }, 'health check failed: the engine workers did not respond');
         engineOk = false;
       }
 

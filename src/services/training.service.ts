@@ -99,7 +99,7 @@ export function createTrainingService(deps: ServiceDeps) {
     }
   }
 
-  /** The job itself: every failure ends as a FAILED job (and FAILED model), never as a thrown error. */
+  /** Runs one training job. Every failure ends as a FAILED job (and a FAILED model once one exists) instead of a thrown error. */
   async function runJob(job: TrainingJob, options: TrainOptions): Promise<void> {
     const log = logger.child({ jobId: job.id, model: job.modelName });
     const progress = new ProgressWriter(repos.jobs, job.id, clock, log);

@@ -131,7 +131,7 @@ describe('GraphQL operations', () => {
     }
   });
 
-  it('trains a model and serves it through similarFaces, faceVector, verifyFaces and the model queries', async () => {
+  it('serves searches after training', async () => {
     const { execute, world } = await setup();
     const ids: Record<string, string> = {};
     for (const name of ['ada', 'bob']) {

@@ -22,7 +22,7 @@ function storedCounts({ db }: TestWorld): { images: number; faces: number; vecto
 }
 
 describe('images service: addImage', () => {
-  it('stores the image, its face with activations, and no vector while no model is active', async () => {
+  it('stores image and face without a model', async () => {
     const world = createTestWorld();
     const user = await world.services.users.createUser({ name: 'Alice' });
 
@@ -38,7 +38,7 @@ describe('images service: addImage', () => {
     assert.equal(world.db.transactions, 1);
   });
 
-  it('embeds the face with the active model and stores its vector in the same transaction', async () => {
+  it('stores the vector of the active model', async () => {
     const world = createTestWorld();
     await withActiveModel(world);
     const active = (await world.services.models.getActiveModel())!;
@@ -54,7 +54,7 @@ describe('images service: addImage', () => {
     assert.equal(world.engine.embedCalls.at(-1)!.model.path, path.resolve(world.config.modelsDir, 'm', 'v1'));
   });
 
-  it('returns the stored image when the same bytes are sent again for the same user', async () => {
+  it('returns the stored image for repeated bytes', async () => {
     const world = createTestWorld();
     const user = await world.services.users.createUser({ name: 'Alice' });
     const first = await world.services.images.addImage(user.id, fakeImage('alice'));

@@ -26,7 +26,7 @@ describe('users service', () => {
     assert.equal(db.tables.users.size, 0);
   });
 
-  it('returns NOT_FOUND for a malformed id and for an unknown UUID, naming the id', async () => {
+  it('returns NOT_FOUND for wrong ids', async () => {
     const { services, db } = createTestWorld();
     db.failing.add('users.get');
 
@@ -61,7 +61,7 @@ describe('users service', () => {
     await rejectsWith(services.users.renameUser(user.id, ''), 'BAD_USER_INPUT');
   });
 
-  it('deletes a user with its images, faces and vectors, and leaves other users alone', async () => {
+  it('deletes a user with all its data', async () => {
     const world = createTestWorld();
     const { services, db } = world;
     const alice = await services.users.createUser({ name: 'Alice' });

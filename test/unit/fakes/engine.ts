@@ -19,7 +19,7 @@ export function fakeImage(...faces: string[]): string {
   return Buffer.from(JSON.stringify({ faces } satisfies FakeScene)).toString('base64');
 }
 
-/** A deterministic unit vector per identity, so the same person always gets the same vector. */
+/** Derives a deterministic unit vector from an identity name, so the same person always gets the same vector. */
 export function identityVector(identity: string): Float32Array {
   const vector = new Float32Array(VECTOR_LENGTH);
   let seed = createHash('sha256').update(identity).digest();
@@ -50,8 +50,8 @@ export async function fakeDecodeImage(input: string, _limits: ImageLimits): Prom
 }
 
 /**
- * An Engine over fake scenes. Face i of a scene gets a box that shrinks with i (largest first)
- * and activations equal to its identity's vector; embed returns the activations normalised.
+ * An Engine over fake scenes. Face i of a scene gets a box that shrinks with i, so faces come largest first.
+ * Its activations are its identity's vector, and embed returns the activations normalised.
  */
 export class FakeEngine implements Engine {
   readonly backend = 'cpu';

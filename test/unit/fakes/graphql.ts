@@ -11,7 +11,7 @@ export interface OperationResult {
   errors: readonly GraphQLFormattedError[] | undefined;
 }
 
-/** An Apollo Server over the real schema; `execute` runs one operation with the given services. */
+/** Builds an Apollo Server over the real schema; `execute` runs one operation with the given services. */
 export async function createGraphQLHarness(services: Services, logger: Logger): Promise<{
   apollo: ApolloServer<GraphQLContext>;
   execute(query: string, variables?: Record<string, unknown>, requestId?: string): Promise<OperationResult>;
@@ -27,7 +27,7 @@ export async function createGraphQLHarness(services: Services, logger: Logger): 
       if (response.body.kind !== 'single') {
         throw new Error('expected a single result');
       }
-      // A JSON round trip gives what an HTTP client sees: plain objects and ISO date strings.
+      // A JSON round trip returns what an HTTP client receives: plain objects and ISO date strings.
       return JSON.parse(JSON.stringify({ data: response.body.singleResult.data, errors: response.body.singleResult.errors })) as OperationResult;
     },
   };

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 
 import { pino, type Logger } from 'pino';
 
-/** A pino logger that keeps every record as a parsed object, for assertions on what was logged. */
+/** Creates a pino logger that keeps every record as a parsed object, for assertions on what was logged. */
 export function captureLogger(): { logger: Logger; records: Array<Record<string, unknown>> } {
   const records: Array<Record<string, unknown>> = [];
   const stream = new Writable({
