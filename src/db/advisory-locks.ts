@@ -1,0 +1,10 @@
+/**
+ * Keys for pg_advisory_xact_lock(bigint). Each one serialises one kind of write across every
+ * process that shares the database; the lock is released when the transaction ends.
+ * The values are arbitrary but fixed, so that processes of different versions agree on them.
+ */
+export const AdvisoryLock = {
+  migrations: 7_301_001,
+  modelVersions: 7_301_002,
+  modelActivation: 7_301_003,
+} as const;

@@ -1,0 +1,67 @@
+import { mkdir } from 'node:fs/promises';
+
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+
+import type { Driver, ScriptSql } from './driver.js';
+
+/** The dataDir prefix that PGlite reads as "keep the database in memory". */
+const MEMORY_PREFIX = 'memory://';
+
+/** Postgres type oid of bytea. */
+const BYTEA_OID = 17;
+
+/**
+ * Opens the embedded PGlite with the pgvector extension loaded (CREATE EXTENSION runs in the first
+ * migration). `dataDir` is a folder, created when missing, or `memory://` for a throwaway database.
+ */
+export async function openPglite(dataDir: string): Promise<Driver> {
+  if (!dataDir.startsWith(MEMORY_PREFIX)) {
+    await mkdir(dataDir, { recursive: true });
+  }
+
+  const db = await PGlite.create({
+    dataDir,
+    extensions: { vector },
+    // PGlite's own bytea codec converts byte by byte through an array of strings; Buffer's hex codec
+    // is much faster for image bytes and activations, and reads return a Buffer as pg does.
+    parsers: { [BYTEA_OID]: (text: string) => Buffer.from(text.slice(2), 'hex') },
+    serializers: { [BYTEA_OID]: serializeBytea },
+  });
+
+  return {
+    kind: 'pglite',
+
+    async query<R>(text: string, params?: unknown[]) {
+      const result = await db.query<R>(text, params);
+      return { rows: result.rows, affectedRows: result.affectedRows ?? 0 };
+    },
+
+    transaction<T>(work: (sql: ScriptSql) => Promise<T>): Promise<T> {
+      return db.transaction((tx) => work(transactionSql(tx)));
+    },
+
+    close: () => db.close(),
+  };
+}
+
+function transactionSql(tx: Transaction): ScriptSql {
+  return {
+    async query<R>(text: string, params?: unknown[]) {
+      const result = await tx.query<R>(text, params);
+      return { rows: result.rows, affectedRows: result.affectedRows ?? 0 };
+    },
+
+    async exec(script: string) {
+      await tx.exec(script);
+    },
+  };
+}
+
+/** Writes a bytea parameter in the hex text format: `\x` followed by two hex digits per byte. */
+function serializeBytea(value: unknown): string {
+  if (!(value instanceof Uint8Array)) {
+    throw new TypeError('A bytea parameter must be a Buffer or a Uint8Array.');
+  }
+  return '\\x' + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
+}
