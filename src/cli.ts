@@ -68,7 +68,7 @@ async function migrate(): Promise<number> {
   const { openDatabase } = await import('./db/index.js');
 
   // Opening the database applies pending migrations.
-  const db = await openDatabase(config, logger);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   await db.close();
   logger.info({ kind: db.kind }, 'migrations applied');
   return EXIT_OK;

@@ -135,8 +135,9 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   let apollo: ApolloServer<GraphQLContext>;
   try {
     // The real layers are imported only when not replaced, so tests with fakes never load TensorFlow.js or PGlite.
-    // TODO: the signature of openDatabase is assumed to be (config, logger); adjust once src/db/index.ts lands.
-    const db = deps.database ?? (await (await import('./db/index.js')).openDatabase(config, logger));
+    const db =
+      deps.database ??
+      (await (await import('./db/index.js')).openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
     opened.push({ name: 'database', close: () => db.close() });
     logger.info({ kind: db.kind }, 'database opened');
 

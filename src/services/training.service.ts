@@ -138,7 +138,12 @@ export function createTrainingService(deps: ServiceDeps) {
       log.info({ modelId: model.id, version: model.version }, 'training job succeeded; model activated');
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      log.error({ err: error, modelId: model?.id }, 'training job failed');
+      if (error instanceof FacematchError) {
+        // An expected failure, such as too little data: the job's error tells the client what to do.
+        log.warn({ code: error.code, error: message, modelId: model?.id }, 'training job failed');
+      } else {
+        log.error({ err: error, modelId: model?.id }, 'training job failed');
+      }
 
       await progress.flush();
       if (model !== null) {
