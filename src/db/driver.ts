@@ -6,7 +6,7 @@ export interface ScriptSql extends Sql {
   exec(script: string): Promise<void>;
 }
 
-/** A Database whose transactions accept scripts; both drivers implement it, callers see only Database. */
+/** A Database whose transactions also run scripts. Both drivers implement it, and callers get it typed as Database. */
 export interface Driver extends Database {
   transaction<T>(work: (sql: ScriptSql) => Promise<T>): Promise<T>;
 }

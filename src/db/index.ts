@@ -15,7 +15,7 @@ import type { Database, Repositories, Sql } from './types.js';
 export type * from './types.js';
 
 export interface OpenDatabaseOptions {
-  /** Postgres server URL; when unset, the embedded PGlite in `dataDir` is used. */
+  /** Postgres server URL. Without it, the embedded PGlite in `dataDir` is used. */
   databaseUrl?: string;
   /** PGlite data folder, created when missing, or `memory://` for an in-memory database. Unused with `databaseUrl`. */
   dataDir: string;

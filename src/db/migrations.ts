@@ -14,7 +14,7 @@ export interface Migration {
   sql: string;
 }
 
-/** Reads the migrations of `folder` in version order; throws when two files share a version. */
+/** Reads the migrations of `folder` in version order. Throws when two files share a version. */
 export async function readMigrations(folder: string): Promise<Migration[]> {
   const migrations: Migration[] = [];
   for (const file of (await readdir(folder)).sort()) {

@@ -23,8 +23,8 @@ export async function openPglite(dataDir: string): Promise<Driver> {
   const db = await PGlite.create({
     dataDir,
     extensions: { vector },
-    // PGlite's own bytea codec converts byte by byte through an array of strings; Buffer's hex codec
-    // is much faster for image bytes and activations, and reads return a Buffer as pg does.
+    // PGlite's own bytea codec converts byte by byte through an array of strings. Buffer's hex codec
+    // is much faster for image bytes and activations, and reads then return a Buffer, as pg does.
     parsers: { [BYTEA_OID]: (text: string) => Buffer.from(text.slice(2), 'hex') },
     serializers: { [BYTEA_OID]: serializeBytea },
   });

@@ -12,13 +12,13 @@ export interface PostgresDriver extends Driver {
   registerVectorType(): Promise<void>;
 }
 
-/** Opens a pg Pool of at most `poolSize` connections to `databaseUrl`; the first query connects. */
+/** Opens a pg Pool of at most `poolSize` connections to `databaseUrl`. It connects on the first query. */
 export function openPostgres(databaseUrl: string, poolSize: number, logger: Logger): PostgresDriver {
   // Type parsers for this pool only, so two databases in one process (tests) do not share oids.
   const types = new pg.TypeOverrides();
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, types });
 
-  // An idle client that loses its connection emits here; without a listener the process would exit.
+  // An idle client that loses its connection emits 'error' here. Without a listener the process would exit.
   pool.on('error', (error) => {
     logger.error({ err: error }, 'Idle Postgres connection failed; the pool replaces it.');
   });
@@ -71,7 +71,7 @@ function clientSql(client: pg.PoolClient): ScriptSql {
   };
 }
 
-/** Rolls back and returns the client to the pool; a client whose ROLLBACK fails is closed instead. */
+/** Rolls back and returns the client to the pool, or closes the client when ROLLBACK fails. */
 async function rollback(client: pg.PoolClient, logger: Logger): Promise<void> {
   try {
     await client.query('ROLLBACK');

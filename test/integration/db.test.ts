@@ -33,7 +33,7 @@ async function schemaMigrations(db: Database): Promise<{ version: number; name: 
   return rows;
 }
 
-/** The repository suite, run once per backend. */
+/** Defines the repository tests against the Database that `start` opens; it runs once per backend. */
 function repositorySuite(start: () => Promise<Backend>): void {
   let backend: Backend;
   let db: Database;
@@ -230,7 +230,7 @@ function repositorySuite(start: () => Promise<Backend>): void {
 
       assert.equal(await repos.images.deleteByUser(null), 5);
 
-      // Users and models stay; images, faces and vectors are gone.
+      // Users and models stay. Images, faces and vectors are gone.
       assert.deepEqual(await countRows(db), { face_vectors: 0, faces: 0, images: 0, training_jobs: 0, models: 1, users: 2 });
     });
 
@@ -636,6 +636,21 @@ describe('migrations', () => {
       } finally {
         await second.close();
         await first.close();
+      }
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('pg parses vector columns', async () => {
+    const backend = await socketBackend();
+    try {
+      const db = await backend.open();
+      try {
+        const { rows } = await db.query<{ embedding: unknown }>("SELECT '[1.5,-2,0.25]'::vector AS embedding");
+        assert.deepEqual(rows[0].embedding, [1.5, -2, 0.25]);
+      } finally {
+        await db.close();
       }
     } finally {
       await backend.stop();

@@ -7,7 +7,7 @@ import { isForeignKeyViolation } from './sql-errors.js';
 import { inTransaction } from './transaction.js';
 import { isUuid } from './uuid.js';
 
-/** Length of every stored embedding; the column is vector(512). */
+/** Length of every stored embedding, as in the column type vector(512). */
 export const EMBEDDING_DIMENSIONS = 512;
 
 /** Name of the HNSW index (vector_cosine_ops) that SEARCH_SQL is written to use. */
@@ -15,8 +15,8 @@ export const SEARCH_INDEX = 'face_vectors_embedding_hnsw_idx';
 
 /**
  * The nearest-neighbour statement. Parameters: $1 query vector (pgvector text), $2 model id, $3 k.
- * The inner query has the shape the HNSW index serves (ORDER BY embedding <=> $1 LIMIT k); the index
- * scan returns rows in approximate order, so the outer query sorts the k rows again by distance.
+ * The inner query has the shape that the HNSW index serves: ORDER BY embedding <=> $1 LIMIT k. The
+ * index scan returns rows in approximate order, so the outer query sorts the k rows again by distance.
  * MATERIALIZED keeps the planner from merging the two queries, which would lose the index scan.
  */
 export const SEARCH_SQL = `
@@ -44,7 +44,7 @@ ORDER BY n.distance, n.face_id`;
  */
 const SEARCH_SETTINGS_SQL = `SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true)`;
 
-/** Smallest hnsw.ef_search used; pgvector's default. */
+/** Smallest hnsw.ef_search used, which is pgvector's default. */
 const MIN_EF_SEARCH = 40;
 
 /** Largest k, bounded by hnsw.ef_search's maximum of 1000. */
@@ -129,7 +129,7 @@ function efSearch(k: number): number {
   return Math.max(MIN_EF_SEARCH, k);
 }
 
-/** Formats a vector as pgvector text, `[0.1,0.2,...]`, after checking its length and values; throws RangeError. */
+/** Formats a vector as pgvector text, `[0.1,0.2,...]`. Throws RangeError on a wrong length or value. */
 function vectorParameter(vector: Float32Array): string {
   if (vector.length !== EMBEDDING_DIMENSIONS) {
     throw new RangeError(`An embedding must have ${EMBEDDING_DIMENSIONS} values, got ${vector.length}.`);

@@ -6,7 +6,7 @@ import { isUuid } from './uuid.js';
 
 /** Methods beyond the ImagesRepository contract that the services call when present. */
 export interface ImagesRepositoryExtras {
-  /** Deletes one image with its faces and vectors; returns false when it does not exist. */
+  /** Deletes one image with its faces and vectors. Returns false when it does not exist. */
   delete(id: string): Promise<boolean>;
 }
 

@@ -67,7 +67,7 @@ export function createModelsRepository(sql: Sql): ModelsRepository {
      */
     activate(id) {
       return inTransaction(sql, async (tx) => {
-        // Serialises activations: a concurrent one waits here, then sees this one's active row.
+        // Serialises calls to activate: a concurrent call waits here, then clears the row this call sets.
         await tx.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.modelActivation]);
 
         const { rows } = isUuid(id) ? await tx.query('SELECT id FROM models WHERE id = $1 FOR UPDATE', [id]) : { rows: [] };

@@ -23,7 +23,7 @@ const MODEL_FOREIGN_KEY = 'training_jobs_model_id_fkey';
 const COLUMNS = 'id, model_name, status, progress, phase, options, error, model_id, created_at, started_at, finished_at';
 
 export function createTrainingJobsRepository(sql: Sql): TrainingJobsRepository {
-  /** Runs an UPDATE of one job; throws NOT_FOUND when no row matched. */
+  /** Runs an UPDATE of one job. Throws NOT_FOUND when no row matched. */
   async function update(id: string, assignments: string, params: unknown[]): Promise<void> {
     const { affectedRows } = isUuid(id)
       ? await sql.query(`UPDATE training_jobs SET ${assignments} WHERE id = $1`, [id, ...params])
@@ -50,7 +50,7 @@ export function createTrainingJobsRepository(sql: Sql): TrainingJobsRepository {
       return rows.length === 0 ? null : toJob(rows[0]);
     },
 
-    /** Newest first; the id breaks ties so that pages never overlap. */
+    /** Newest first. The id breaks ties so that pages never overlap. */
     async list(page: Page) {
       const { rows } = await sql.query<TrainingJobRow>(
         `SELECT ${COLUMNS} FROM training_jobs ORDER BY created_at DESC, id LIMIT $1 OFFSET $2`,

@@ -6,7 +6,7 @@ import { isUuid } from './uuid.js';
 
 /** Methods beyond the UsersRepository contract that the services call when present. */
 export interface UsersRepositoryExtras {
-  /** Sets a user's name; returns null when the user does not exist. */
+  /** Sets a user's name. Returns null when the user does not exist. */
   rename(id: string, name: string): Promise<User | null>;
 }
 
@@ -48,7 +48,7 @@ export function createUsersRepository(sql: Sql): UsersRepository & UsersReposito
     },
 
     async list(page: Page) {
-      // Oldest first; the id breaks ties so that pages never overlap.
+      // Oldest first. The id breaks ties so that pages never overlap.
       const { rows } = await sql.query<UserRow>(
         `SELECT ${COLUMNS} FROM users ORDER BY created_at, id LIMIT $1 OFFSET $2`,
         [page.limit, page.offset],

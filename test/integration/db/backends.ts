@@ -7,7 +7,7 @@ import { createLogger } from '../../../src/logger.js';
 
 export const silentLogger = createLogger('silent');
 
-/** A way to reach a database; the repository suite runs once per backend. */
+/** A kind of database connection. The repository suite runs once per backend. */
 export interface Backend {
   name: string;
   /** Opens a Database with migrations applied. */
@@ -15,7 +15,7 @@ export interface Backend {
   stop(): Promise<void>;
 }
 
-/** In-process PGlite in memory; every open() is a new, empty database. */
+/** In-process PGlite in memory. Every open() creates a new, empty database. */
 export function pgliteBackend(): Backend {
   return {
     name: 'PGlite in process',

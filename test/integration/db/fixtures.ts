@@ -22,7 +22,7 @@ export async function clearTables(db: Database): Promise<void> {
   await db.query(`TRUNCATE ${TABLES.join(', ')}`);
 }
 
-/** An image of `size` random bytes, with their real sha256. */
+/** Builds an image of `size` random bytes with their real sha256. */
 export function newImage(userId: string, size = 64): NewImage {
   const bytes = randomBytes(size);
   return {

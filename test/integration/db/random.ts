@@ -1,4 +1,4 @@
-/** A seeded PRNG (mulberry32), so that a failing run can be repeated; returns floats in [0, 1). */
+/** Creates a seeded PRNG (mulberry32) of floats in [0, 1), so that a failing run can be repeated. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
