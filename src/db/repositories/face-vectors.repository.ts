@@ -17,7 +17,7 @@ export const SEARCH_INDEX = 'face_vectors_embedding_hnsw_idx';
  * The nearest-neighbour statement. Parameters: $1 query vector (pgvector text), $2 model id, $3 k.
  * The inner query has the shape that the HNSW index serves: ORDER BY embedding <=> $1 LIMIT k. The
  * index scan returns rows in approximate order, so the outer query sorts the k rows again by distance.
- * MATERIALIZED keeps the planner from merging the two queries, which would lose the index scan.
+ * MATERIALIZED runs the inner query on its own, with its ORDER BY and LIMIT, before the joins.
  */
 export const SEARCH_SQL = `
 WITH nearest AS MATERIALIZED (
