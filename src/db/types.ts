@@ -25,6 +25,8 @@ export interface UsersRepository {
   create(input: { name: string; externalId: string | null }): Promise<User>;
   get(id: string): Promise<User | null>;
   list(page: Page): Promise<User[]>;
+  /** Sets a user's name; returns null when the user does not exist. */
+  rename(id: string, name: string): Promise<User | null>;
   /** Deletes the user and, by cascade, its images, faces and vectors. */
   delete(id: string): Promise<boolean>;
 }
@@ -45,6 +47,8 @@ export interface ImagesRepository {
   listByUser(userId: string): Promise<StoredImage[]>;
   /** Deletes one user's images (all users' when userId is null) with their faces and vectors; returns the image count. */
   deleteByUser(userId: string | null): Promise<number>;
+  /** Deletes one image with its faces and vectors; returns false when it does not exist. */
+  delete(id: string): Promise<boolean>;
   count(): Promise<number>;
 }
 
@@ -75,7 +79,8 @@ export interface FacesRepository {
 export interface ModelsRepository {
   /** Creates the next version of `name` (1 for a new name) in status TRAINING. */
   createVersion(name: string, config: Record<string, unknown>): Promise<ModelRecord>;
-  markReady(id: string, result: { metrics: Record<string, unknown>; thresholds: Thresholds; artifactPath: string }): Promise<ModelRecord>;
+  /** Records a finished training: the engine's full configuration replaces the requested one. */
+  markReady(id: string, result: { config: Record<string, unknown>; metrics: Record<string, unknown>; thresholds: Thresholds; artifactPath: string }): Promise<ModelRecord>;
   markFailed(id: string): Promise<void>;
   /** Makes this model the only active one. */
   activate(id: string): Promise<void>;

@@ -4,7 +4,6 @@ import { ErrorCode, FacematchError } from '../errors.js';
 import type { ServiceDeps } from './deps.js';
 import type { ModelsService } from './models.service.js';
 import { notFound, requireUuid } from './ids.js';
-import { imagesExtensions, unsupported } from './repository-extensions.js';
 import { requireBase64 } from './image-input.js';
 
 export interface AddImageOptions {
@@ -140,11 +139,7 @@ export function createImagesService(deps: ServiceDeps, models: ModelsService) {
 
     async deleteImage(id: string): Promise<boolean> {
       requireUuid('image', id);
-      const images = imagesExtensions(repos.images);
-      if (images.delete === undefined) {
-        throw unsupported('images.delete');
-      }
-      if (!(await images.delete(id))) {
+      if (!(await repos.images.delete(id))) {
         throw notFound('image', id);
       }
       return true;

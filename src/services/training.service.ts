@@ -121,8 +121,8 @@ export function createTrainingService(deps: ServiceDeps) {
         (step) => progress.report(TRAIN_SHARE * step.fraction, step.phase),
       );
 
-      // TODO: markReady stores no model config, so the engine's result.config is kept only in the artifact's metadata.
       model = await repos.models.markReady(model.id, {
+        config: result.config,
         metrics: result.metrics,
         thresholds: result.thresholds,
         artifactPath: path.relative(config.modelsDir, outputDir),

@@ -3,7 +3,6 @@ import { ErrorCode, FacematchError } from '../errors.js';
 import type { ServiceDeps } from './deps.js';
 import { notFound, requireUuid } from './ids.js';
 import { toPage } from './paging.js';
-import { unsupported, usersExtensions } from './repository-extensions.js';
 
 /** Maximum length of a user's name and externalId, in characters. */
 export const MAX_NAME_LENGTH = 200;
@@ -67,11 +66,7 @@ export function createUsersService({ db, repositories }: ServiceDeps) {
       requireUuid('user', id);
       const newName = cleanName(name);
 
-      const users = usersExtensions(repos.users);
-      if (users.rename === undefined) {
-        throw unsupported('users.rename');
-      }
-      const user = await users.rename(id, newName);
+      const user = await repos.users.rename(id, newName);
       if (user === null) {
         throw notFound('user', id);
       }

@@ -9,8 +9,6 @@ import { openDatabase, repositories, type Database, type Repositories } from '..
 import { findMigrationsDir } from '../../src/db/migrations-dir.js';
 import { readMigrations } from '../../src/db/migrations.js';
 import { EMBEDDING_DIMENSIONS, SEARCH_INDEX, explainSearch } from '../../src/db/repositories/face-vectors.repository.js';
-import type { ImagesRepositoryExtras } from '../../src/db/repositories/images.repository.js';
-import type { UsersRepositoryExtras } from '../../src/db/repositories/users.repository.js';
 import type { StoredFace } from '../../src/domain.js';
 import { ErrorCode, FacematchError } from '../../src/errors.js';
 import { pgliteBackend, silentLogger, socketBackend, type Backend } from './db/backends.js';
@@ -81,7 +79,7 @@ function repositorySuite(start: () => Promise<Backend>): void {
       assert.deepEqual(await repos.users.list({ limit: 10, offset: 0 }), [created, anonymous]);
       assert.deepEqual(await repos.users.list({ limit: 1, offset: 1 }), [anonymous]);
 
-      const renamed = await (repos.users as typeof repos.users & UsersRepositoryExtras).rename(created.id, 'Augusta Ada King');
+      const renamed = await repos.users.rename(created.id, 'Augusta Ada King');
       assert.equal(renamed?.name, 'Augusta Ada King');
       assert.equal((await repos.users.get(created.id))?.name, 'Augusta Ada King');
     });
@@ -238,7 +236,7 @@ function repositorySuite(start: () => Promise<Backend>): void {
       const model = await repos.models.createVersion('image-delete', {});
       const enrolment = await enrol(repos, 'Owner', 2);
       await repos.vectors.upsert(enrolment.faces[0].id, model.id, randomVector(Math.random, EMBEDDING_DIMENSIONS));
-      const images = repos.images as typeof repos.images & ImagesRepositoryExtras;
+      const images = repos.images;
 
       assert.equal(await images.delete(enrolment.images[0].id), true);
       assert.equal(await images.delete(enrolment.images[0].id), false);
@@ -318,14 +316,16 @@ function repositorySuite(start: () => Promise<Backend>): void {
       const third = await repos.models.createVersion('mmdfr', {});
 
       const ready = await repos.models.markReady(first.id, {
+        config: { branchUnits: 512 },
         metrics: { accuracy: 0.97, pairs: 1200 },
         thresholds: { far1: 0.41, far01: null },
         artifactPath: 'mmdfr-v1',
       });
-      await repos.models.markReady(second.id, { metrics: {}, thresholds: { far1: 0.5, far01: 0.6 }, artifactPath: 'mmdfr-v2' });
+      await repos.models.markReady(second.id, { config: {}, metrics: {}, thresholds: { far1: 0.5, far01: 0.6 }, artifactPath: 'mmdfr-v2' });
       await repos.models.markFailed(third.id);
 
       assert.equal(ready.status, 'READY');
+      assert.deepEqual(ready.config, { branchUnits: 512 });
       assert.deepEqual(ready.metrics, { accuracy: 0.97, pairs: 1200 });
       assert.deepEqual(ready.thresholds, { far1: 0.41, far01: null });
       assert.equal(ready.artifactPath, 'mmdfr-v1');

@@ -4,12 +4,6 @@ import type { ImagesRepository, Sql } from '../types.js';
 import { isForeignKeyViolation, isUniqueViolation } from './sql-errors.js';
 import { isUuid } from './uuid.js';
 
-/** Methods beyond the ImagesRepository contract that the services call when present. */
-export interface ImagesRepositoryExtras {
-  /** Deletes one image with its faces and vectors. Returns false when it does not exist. */
-  delete(id: string): Promise<boolean>;
-}
-
 interface ImageRow {
   id: string;
   user_id: string;
@@ -27,7 +21,7 @@ const COLUMNS = 'id, user_id, sha256, format, width, height, byte_size, created_
 const USER_SHA256_CONSTRAINT = 'images_user_id_sha256_key';
 const USER_FOREIGN_KEY = 'images_user_id_fkey';
 
-export function createImagesRepository(sql: Sql): ImagesRepository & ImagesRepositoryExtras {
+export function createImagesRepository(sql: Sql): ImagesRepository {
   return {
     /** Throws CONFLICT when this user already has an image with this sha256, NOT_FOUND when the user does not exist. */
     async insert(image) {

@@ -49,7 +49,8 @@ export function createModelsRepository(sql: Sql): ModelsRepository {
 
     /** Throws NOT_FOUND when the model does not exist. */
     markReady(id, result) {
-      return update(id, `status = 'READY', metrics = $2, thresholds = $3, artifact_path = $4`, [
+      return update(id, `status = 'READY', config = $2, metrics = $3, thresholds = $4, artifact_path = $5`, [
+        JSON.stringify(result.config),
         JSON.stringify(result.metrics),
         JSON.stringify(result.thresholds),
         result.artifactPath,

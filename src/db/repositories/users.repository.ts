@@ -4,12 +4,6 @@ import type { Page, Sql, UsersRepository } from '../types.js';
 import { isUniqueViolation } from './sql-errors.js';
 import { isUuid } from './uuid.js';
 
-/** Methods beyond the UsersRepository contract that the services call when present. */
-export interface UsersRepositoryExtras {
-  /** Sets a user's name. Returns null when the user does not exist. */
-  rename(id: string, name: string): Promise<User | null>;
-}
-
 interface UserRow {
   id: string;
   name: string;
@@ -22,7 +16,7 @@ const COLUMNS = 'id, name, external_id, created_at';
 /** Postgres' default name for the UNIQUE constraint on users.external_id. */
 const EXTERNAL_ID_CONSTRAINT = 'users_external_id_key';
 
-export function createUsersRepository(sql: Sql): UsersRepository & UsersRepositoryExtras {
+export function createUsersRepository(sql: Sql): UsersRepository {
   return {
     async create({ name, externalId }) {
       try {

@@ -36,7 +36,7 @@ export async function trainAutoencoderLayer(
       variables: [encoderKernel, encoderBias, decoderKernel, decoderBias],
       sampleCount: n,
       epochs: config.autoencoderEpochs,
-      batchSize: config.batchSize,
+      batchSize: config.autoencoderBatchSize,
       learningRate: config.learningRate,
       random,
       onEpoch,

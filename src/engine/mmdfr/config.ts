@@ -20,7 +20,10 @@ export interface MmdfrConfig {
   anchorPenalty: number;
   /** Scale of the cosine softmax used for identity supervision. */
   softmaxScale: number;
+  /** Mini-batch size of branch training. */
   batchSize: number;
+  /** Mini-batch size of auto-encoder training; larger, because each step updates millions of weights. */
+  autoencoderBatchSize: number;
   validationFraction: number;
   seed: number;
 }
@@ -41,6 +44,7 @@ export const DEFAULT_CONFIG: MmdfrConfig = {
   anchorPenalty: 0.05,
   softmaxScale: 16,
   batchSize: 64,
+  autoencoderBatchSize: 256,
   validationFraction: 0.2,
   seed: 1,
 };
