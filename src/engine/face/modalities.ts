@@ -13,17 +13,26 @@ export interface Modality {
   side: number;
 }
 
+/** Side of every patch region, in chip pixels. */
+const PATCH_SIDE = 120;
+
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-/** The holistic face plus six landmark-centred patches, in the order their activations are stored. */
+/**
+ * The holistic face plus six landmark-centred patches, in the order their activations are stored.
+ *
+ * Patches are 120 px of the 150 px chip because the trunk was trained on whole faces: on 120
+ * LFW DevTest pairs, regions of 56-72 px around single components reached 67-76 % verification
+ * accuracy through the trunk, and the same centres with 120 px regions 78-100 %.
+ */
 export const MODALITIES: readonly Modality[] = [
   { name: 'holistic', landmarks: [], side: CHIP_SIZE },
-  { name: 'leftBrow', landmarks: range(17, 21), side: 64 },
-  { name: 'leftEye', landmarks: range(36, 41), side: 56 },
-  { name: 'leftCheek', landmarks: [2, 31, 41], side: 64 },
-  { name: 'glabella', landmarks: [21, 22, 27], side: 56 },
-  { name: 'nose', landmarks: range(27, 35), side: 64 },
-  { name: 'mouth', landmarks: range(48, 67), side: 72 },
+  { name: 'leftBrow', landmarks: range(17, 21), side: PATCH_SIDE },
+  { name: 'leftEye', landmarks: range(36, 41), side: PATCH_SIDE },
+  { name: 'leftCheek', landmarks: [2, 31, 41], side: PATCH_SIDE },
+  { name: 'glabella', landmarks: [21, 22, 27], side: PATCH_SIDE },
+  { name: 'nose', landmarks: range(27, 35), side: PATCH_SIDE },
+  { name: 'mouth', landmarks: range(48, 67), side: PATCH_SIDE },
 ];
 
 /** Centre of a modality's region in chip pixels, from this face's own landmarks. */

@@ -22,6 +22,8 @@ export interface MmdfrConfig {
   softmaxScale: number;
   /** Mini-batch size of branch training. */
   batchSize: number;
+  /** Relative reconstruction error (sum of squared errors / sum of squared inputs) at which a layer stops training. */
+  autoencoderTolerance: number;
   /** Mini-batch size of auto-encoder training; larger, because each step updates millions of weights. */
   autoencoderBatchSize: number;
   validationFraction: number;
@@ -45,6 +47,7 @@ export const DEFAULT_CONFIG: MmdfrConfig = {
   softmaxScale: 16,
   batchSize: 64,
   autoencoderBatchSize: 256,
+  autoencoderTolerance: 0.01,
   validationFraction: 0.2,
   seed: 1,
 };

@@ -13,7 +13,8 @@ export interface EpochReport {
 }
 
 /**
- * Minimises `loss(batchIndices)` over `variables` with Adam in shuffled mini-batches.
+ * Minimises `loss(batchIndices)` over `variables` with Adam in shuffled mini-batches,
+ * for `epochs` epochs or until `converged` reports true.
  * `loss` builds its tensors inside the tape; everything it creates is disposed per step.
  */
 export async function minimise(
@@ -27,6 +28,8 @@ export async function minimise(
     random: () => number;
     loss: (batch: Tensor) => Scalar;
     onEpoch: (report: EpochReport) => void;
+    /** Checked before every epoch; training ends early when it returns true. */
+    converged?: () => Promise<boolean>;
   },
 ): Promise<void> {
   const optimizer = tf.train.adam(options.learningRate);
@@ -34,6 +37,10 @@ export async function minimise(
 
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      if (options.converged && (await options.converged())) {
+        options.onEpoch({ epoch: options.epochs, epochs: options.epochs, loss: Number.NaN });
+        return;
+      }
       shuffle(order, options.random);
       let total = 0;
 
