@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createServer, type FacematchServer } from '../../src/server.js';
 import { base64Of, lfwImage, lfwPeople, skipWithoutLfw } from '../support/faces.js';
-import { expectData } from '../support/graphql-client.js';
+import { expectData, postGraphQL } from '../support/graphql-client.js';
 
 /**
  * Enrolment, training and search end to end on real LFW photos, through GraphQL over HTTP,
@@ -20,7 +20,7 @@ const ENROLLED = 3;
 /** Minimum share of queries whose nearest stored face belongs to the right person. */
 const TOP1_FLOOR = 0.9;
 
-const ADD_IMAGE = `mutation ($userId: ID!, $image: ImageInput!) { addImage(userId: $userId, image: $image) { id face { id score } } }`;
+const ADD_IMAGE = `mutation ($userId: ID!, $image: ImageInput!, $faceIndex: Int) { addImage(userId: $userId, image: $image, faceIndex: $faceIndex) { id face { id score } } }`;
 const SIMILAR = `query ($image: ImageInput!, $topK: Int) { similarFaces(image: $image, topK: $topK) { score matches { similarity distance imageId user { id name } } } }`;
 const FACE_VECTOR = `query ($image: ImageInput!) { faceVector(image: $image) { score box { x y width height } vector } }`;
 const JOB = `query ($id: ID!) { trainingJob(id: $id) { status progress phase error model { name version active metrics thresholds { far1 far01 } } } }`;
@@ -73,14 +73,23 @@ describe('recognition on LFW photos', { skip: skipWithoutLfw }, () => {
       userIds.set(person.name, createUser.id);
     }
 
+    // News photos often show other people behind the subject. As a client would, an image
+    // rejected with MULTIPLE_FACES is sent again with faceIndex 0, the largest face.
     const enrolments = people.flatMap((person) => Array.from({ length: ENROLLED }, (_, i) => ({ person, index: i + 1 })));
-    const added = await mapConcurrent(enrolments, 2, ({ person, index }) =>
-      expectData<{ addImage: { id: string; face: { score: number } } }>(url, ADD_IMAGE, {
-        userId: userIds.get(person.name),
-        image: { base64: base64Of(lfwImage(person.name, index)) },
-      }));
+    let retried = 0;
+    const added = await mapConcurrent(enrolments, 2, async ({ person, index }) => {
+      const variables = { userId: userIds.get(person.name), image: { base64: base64Of(lfwImage(person.name, index)) } };
+      const first = await postGraphQL<{ addImage: { id: string; face: { score: number } } }>(url, ADD_IMAGE, variables);
+      if (first.errors?.[0]?.extensions?.code !== 'MULTIPLE_FACES') {
+        assert.equal(first.errors, undefined, `${person.name} ${index}: ${JSON.stringify(first.errors)}`);
+        return first.data!;
+      }
+      retried++;
+      return expectData<{ addImage: { id: string; face: { score: number } } }>(url, ADD_IMAGE, { ...variables, faceIndex: 0 });
+    });
 
     assert.equal(added.length, PEOPLE * ENROLLED);
+    assert.ok(retried < added.length / 4, `${retried} photos needed faceIndex`);
     for (const { addImage } of added) {
       assert.ok(addImage.face.score >= 0.5, `stored face score ${addImage.face.score}`);
     }
