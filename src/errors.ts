@@ -23,6 +23,8 @@ export const ErrorCode = {
   MODEL_NOT_READY: 'MODEL_NOT_READY',
   /** Training cannot start with the enrolled data (too few people or images). */
   INSUFFICIENT_TRAINING_DATA: 'INSUFFICIENT_TRAINING_DATA',
+  /** The engine failed while training, for example on an invalid training option. */
+  TRAINING_FAILED: 'TRAINING_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

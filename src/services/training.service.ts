@@ -91,7 +91,9 @@ export function createTrainingService(deps: ServiceDeps) {
 
     for (let start = 0; start < faces.length; start += EMBED_BATCH_SIZE) {
       const batch = faces.slice(start, start + EMBED_BATCH_SIZE);
-      const vectors = await engine.embed({ path: outputDir }, batch.map((face) => face.activations));
+      const vectors = await engine.embed({ path: outputDir }, batch.map((face) => face.activations)).catch((error: unknown) => {
+        throw new FacematchError(ErrorCode.TRAINING_FAILED, `Re-embedding the stored faces with the new model failed: ${(error as Error).message}`);
+      });
       for (let i = 0; i < batch.length; i++) {
         await repos.vectors.upsert(batch[i].faceId, model.id, vectors[i]);
       }
@@ -116,10 +118,14 @@ export function createTrainingService(deps: ServiceDeps) {
       model = await repos.models.createVersion(job.modelName, { options, samples: faces.length, identities: counts.users });
       const outputDir = path.join(config.modelsDir, job.modelName, `v${model.version}`);
 
-      const result = await engine.train(
-        { outputDir, samples: faces.map((face) => ({ label: face.userId, activations: face.activations })), options },
-        (step) => progress.report(TRAIN_SHARE * step.fraction, step.phase),
-      );
+      const result = await engine
+        .train(
+          { outputDir, samples: faces.map((face) => ({ label: face.userId, activations: face.activations })), options },
+          (step) => progress.report(TRAIN_SHARE * step.fraction, step.phase),
+        )
+        .catch((error: unknown) => {
+          throw new FacematchError(ErrorCode.TRAINING_FAILED, `The engine failed to train the model: ${(error as Error).message}`);
+        });
 
       model = await repos.models.markReady(model.id, {
         config: result.config,
@@ -149,7 +155,11 @@ export function createTrainingService(deps: ServiceDeps) {
       if (model !== null) {
         await repos.models.markFailed(model.id).catch((markError: unknown) => log.error({ err: markError }, 'could not mark the model FAILED'));
       }
-      await repos.jobs.markFinished(job.id, 'FAILED', { error: message, modelId: model?.id });
+      // Clients see the code and our own message; other errors (a database failure, say) stay in the log.
+      const clientMessage = error instanceof FacematchError
+        ? `${error.code}: ${message}`
+        : `INTERNAL_SERVER_ERROR: training failed unexpectedly; the server log has the details under job id ${job.id}.`;
+      await repos.jobs.markFinished(job.id, 'FAILED', { error: clientMessage, modelId: model?.id });
     }
   }
 

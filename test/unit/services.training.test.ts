@@ -131,7 +131,7 @@ describe('training service', () => {
 
     const failed = await world.services.training.getTrainingJob(job.id);
     assert.equal(failed.status, 'FAILED');
-    assert.equal(failed.error, 'out of memory in branch 2');
+    assert.equal(failed.error, 'TRAINING_FAILED: The engine failed to train the model: out of memory in branch 2');
     const v2 = [...world.db.tables.models.values()].find((m) => m.version === 2)!;
     assert.equal(v2.status, 'FAILED');
     assert.equal((await world.services.models.getActiveModel())!.id, previous.id);
@@ -147,7 +147,7 @@ describe('training service', () => {
     const job = await world.services.training.trainModel('m');
     await world.services.training.whenIdle();
 
-    assert.equal((await world.services.training.getTrainingJob(job.id)).error, 'embedding worker died');
+    assert.equal((await world.services.training.getTrainingJob(job.id)).error, 'TRAINING_FAILED: Re-embedding the stored faces with the new model failed: embedding worker died');
     assert.equal([...world.db.tables.models.values()][0].status, 'FAILED');
     assert.equal(await world.services.models.getActiveModel(), null);
   });
