@@ -1,0 +1,16 @@
+# API image: the compiled service on Node 20 with the bundled WebAssembly TensorFlow.js backend.
+FROM node:20-bookworm-slim
+
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+# Inside a container the API must listen beyond loopback for the published port to reach it.
+ENV FACEMATCH_HOST=0.0.0.0 \
+    FACEMATCH_PORT=4000 \
+    FACEMATCH_MODELS_DIR=/app/models
+EXPOSE 4000
+CMD ["node", "dist/src/cli.js", "serve"]
