@@ -11,7 +11,10 @@ export interface MmdfrConfig {
   branchUnits: number;
   /** Units of the three stacked auto-encoder layers; the last is the face vector's dimension. */
   autoencoderUnits: [number, number, number];
-  /** Scale of each patch branch's features relative to the holistic branch in the fused input, 0..1. */
+  /**
+   * Scale of each patch branch's features relative to the holistic branch in the fused input, 0..1.
+   * Training chooses it on held-out identities when they have enough pairs; this is the fallback.
+   */
   patchWeight: number;
   branchEpochs: number;
   autoencoderEpochs: number;
@@ -39,7 +42,7 @@ export const DEFAULT_CONFIG: MmdfrConfig = {
   modalities: MODALITIES.map((m) => m.name),
   branchUnits: 512,
   autoencoderUnits: [2048, 1024, VECTOR_DIM],
-  patchWeight: 0.35,
+  patchWeight: 0.1,
   branchEpochs: 30,
   autoencoderEpochs: 8,
   learningRate: 1e-3,
