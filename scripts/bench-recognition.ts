@@ -53,7 +53,8 @@ try {
   for (const person of people) {
     const { createUser } = await expectData<{ createUser: { id: string } }>(url, `mutation ($n: String!) { createUser(input: { name: $n }) { id } }`, { n: person.name });
     for (let index = 1; index <= 3; index++) {
-      await timed(addImage, () => expectData(url, `mutation ($u: ID!, $i: ImageInput!) { addImage(userId: $u, image: $i) { id } }`, { u: createUser.id, i: { base64: base64Of(lfwImage(person.name, index)) } }));
+      // faceIndex 0 keeps the largest face: some news photos show other people behind the subject.
+      await timed(addImage, () => expectData(url, `mutation ($u: ID!, $i: ImageInput!) { addImage(userId: $u, image: $i, faceIndex: 0) { id } }`, { u: createUser.id, i: { base64: base64Of(lfwImage(person.name, index)) } }));
     }
   }
 
