@@ -17,6 +17,7 @@ Commands:
   serve            Start the GraphQL server (default).
   schema [FILE]    Write the GraphQL SDL to FILE (default schema/schema.graphql).
   migrate          Apply database migrations, then exit.
+  eval-lfw         Measure face vectors on LFW View 1 with an ablation (eval-lfw --help).
   help             Show this message.
 
 Configuration comes from environment variables such as FACEMATCH_HOST, FACEMATCH_PORT,
@@ -86,6 +87,15 @@ export async function main(args: string[]): Promise<number> {
         return rest.length <= 1 ? await writeSchema(rest[0]) : usageError('schema takes at most one argument, the output file.');
       case 'migrate':
         return rest.length === 0 ? await migrate() : usageError(`migrate takes no arguments; got ${rest.join(' ')}.`);
+      case 'eval-lfw': {
+        if (rest.includes('--help')) {
+          const { EVAL_USAGE } = await import('./eval/command.js');
+          process.stdout.write(EVAL_USAGE);
+          return EXIT_OK;
+        }
+        const { runEvalCommand } = await import('./eval/command.js');
+        return await runEvalCommand(rest);
+      }
       case 'help':
       case '--help':
       case '-h':

@@ -64,7 +64,7 @@ export interface TrainResult {
 
 /**
  * The face engine: detection, alignment, modality trunks, MM-DFR branches and fusion.
- * It knows nothing of GraphQL or SQL and returns plain arrays, never tensors.
+ * It has no GraphQL or SQL dependency and returns plain arrays, never tensors.
  */
 export interface Engine {
   /** The TensorFlow.js backend the engine runs on: tensorflow-gpu, tensorflow, wasm or cpu. */

@@ -21,7 +21,7 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
 const ADD_IMAGE = `mutation ($userId: ID!, $image: ImageInput!, $faceIndex: Int) { addImage(userId: $userId, image: $image, faceIndex: $faceIndex) { id face { score } } }`;
 const USER_IMAGES = `query ($id: ID!) { user(id: $id) { images { id } } }`;
 
-/** A valid PNG whose header claims width x height; only the IHDR fields and their CRC are changed. */
+/** Builds a valid PNG whose header claims width x height; only the IHDR fields and their CRC are changed. */
 async function pngClaiming(width: number, height: number): Promise<Buffer> {
   const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#777' } }).png().toBuffer();
   png.writeUInt32BE(width, 16);

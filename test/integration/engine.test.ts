@@ -39,10 +39,12 @@ describe('engine on real photos', { skip: skipWithoutLfw }, () => {
 
     assert.equal(faces.length, 1);
     const [face] = faces;
-    assert.ok(face.score >= 0.5 && face.score <= 1, `score ${face.score}`);
+    assert.ok(face.score >= 0.5, `score ${face.score}`);
+    assert.ok(face.score <= 1, `score ${face.score}`);
     assert.equal(face.landmarks.length, 68);
     assert.equal(face.activations.length, ACTIVATION_LENGTH);
-    assert.ok(face.box.x >= 0 && face.box.y >= 0, 'box starts inside the image');
+    assert.ok(face.box.x >= 0, 'box starts inside the image width');
+    assert.ok(face.box.y >= 0, 'box starts inside the image height');
     assert.ok(face.box.x + face.box.width <= image.width, 'box ends inside the image width');
     assert.ok(face.box.y + face.box.height <= image.height, 'box ends inside the image height');
     // LFW's deep-funneled photos centre the face at about (125, 125).

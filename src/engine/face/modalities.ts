@@ -21,9 +21,9 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
 /**
  * The holistic face plus six landmark-centred patches, in the order their activations are stored.
  *
- * Patches are 120 px of the 150 px chip because the trunk was trained on whole faces: on 120
+ * Patches are 120 px of the 150 px chip because the trunk was trained on whole faces. On 120
  * LFW DevTest pairs, regions of 56-72 px around single components reached 67-76 % verification
- * accuracy through the trunk, and the same centres with 120 px regions 78-100 %.
+ * accuracy through the trunk. The same centres with 120 px regions reached 78-100 %.
  */
 export const MODALITIES: readonly Modality[] = [
   { name: 'holistic', landmarks: [], side: CHIP_SIZE },

@@ -7,8 +7,8 @@ import { minimise, type EpochReport } from './optimise.js';
  * Greedy pre-training of one auto-encoder layer: encoder h = x E + b (linear) and decoder
  * x' = h D + c, trained to reconstruct its input codes `inputs` [n, inputDim].
  *
- * The encoder starts at `startKernel` and a penalty on its distance from there keeps the
- * layer close to a map that preserves the cosine geometry of its input; the decoder starts
+ * The encoder starts at `startKernel`, and a penalty on its distance from there keeps the
+ * layer close to a map that preserves the cosine geometry of its input. The decoder starts
  * at the transpose. Linear units are kept on purpose: with a few thousand training faces a
  * nonlinearity here fitted the training identities and lost accuracy on new people.
  * Returns the encoder and the codes it produces for the next layer.

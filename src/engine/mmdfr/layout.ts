@@ -10,7 +10,7 @@ export const VIEWS = 2;
 export const MODALITY_COUNT = MODALITIES.length;
 export const ACTIVATION_LENGTH = MODALITY_COUNT * VIEWS * TRUNK_DIM;
 
-/** One modality's trunk output for one view; a view of `activations`, not a copy. */
+/** Returns one modality's trunk output for one view, as a view of `activations` rather than a copy. */
 export function trunkOutput(activations: Float32Array, modality: number, view: number): Float32Array {
   const start = (modality * VIEWS + view) * TRUNK_DIM;
   return activations.subarray(start, start + TRUNK_DIM);

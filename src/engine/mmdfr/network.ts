@@ -47,13 +47,16 @@ export function normalise(vector: Float32Array): Float32Array {
 /**
  * Embeds faces: runs the network on the aligned and on the mirrored view of each face,
  * averages the two outputs (mirrored test-time augmentation) and L2-normalises.
- * Returns one 512-d unit vector per face.
+ * Returns one 512-d unit vector per face, or the output of the layer named `layerName`.
  */
-export async function embedActivations(tf: Tf, network: LayersModel, activationsList: Float32Array[]): Promise<Float32Array[]> {
+export async function embedActivations(tf: Tf, network: LayersModel, activationsList: Float32Array[], layerName?: string): Promise<Float32Array[]> {
   if (activationsList.length === 0) {
     return [];
   }
   activationsList.forEach(assertActivationLayout);
+
+  // An inner layer's output (a branch, the concatenation) for ablations; the network shares its weights.
+  const model = layerName === undefined ? network : tf.model({ inputs: network.inputs, outputs: network.getLayer(layerName).output as never });
 
   const n = activationsList.length;
   const sums: Float32Array[] = [];
@@ -64,7 +67,7 @@ export async function embedActivations(tf: Tf, network: LayersModel, activations
       return tf.tensor2d(batch, [n, TRUNK_DIM]);
     });
 
-    const output = network.predict(inputs) as import('@tensorflow/tfjs').Tensor;
+    const output = model.predict(inputs) as import('@tensorflow/tfjs').Tensor;
     const values = (await output.data()) as Float32Array;
     tf.dispose([...inputs, output]);
 

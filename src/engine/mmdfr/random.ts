@@ -26,7 +26,7 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
 }
 
 /**
- * A rows x cols matrix (row-major) whose rows are orthonormal (rows <= cols), from Gram-Schmidt
+ * Builds a rows x cols matrix (row-major) whose rows are orthonormal (rows <= cols), from Gram-Schmidt
  * on Gaussian rows. As a dense kernel of shape [rows, cols] it maps x to xM with |xM| = |x|,
  * so a layer initialised with it keeps the cosine geometry of its input.
  */

@@ -176,7 +176,7 @@ function splitIdentities<T extends { label: string }>(samples: T[], fraction: nu
   };
 }
 
-/** The pretrained descriptor alone: the holistic trunk output averaged over both views, unit length. */
+/** Returns the pretrained descriptor alone: the holistic trunk output averaged over both views, unit length. */
 export function rawDescriptor(activations: Float32Array): Float32Array {
   return viewAverage(activations, 0);
 }

@@ -44,7 +44,7 @@ export class WorkerCrashedError extends Error {
 
 /**
  * A fixed pool of worker threads, each with its own TensorFlow.js backend and face models.
- * Tasks wait in one FIFO queue and go to the first idle worker; a worker that exits is
+ * Tasks wait in one FIFO queue and go to the first idle worker. A worker that exits is
  * replaced, and only the task it was running fails.
  */
 export class WorkerPool {

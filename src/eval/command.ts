@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { defaultEvalDirs, evaluateLfw } from './lfw-eval.js';
+import { markdownReport, writeRocPlot } from './report.js';
+
+export const EVAL_USAGE = `Usage: facematch eval-lfw [options]
+
+Runs LFW View 1 (thresholds from pairsDevTrain, measures on pairsDevTest) with an ablation of
+the pretrained descriptor, each branch, the concatenated branches and the fused MM-DFR vector.
+The model trains on DevTrain people only. Trunk activations are cached, so a rerun skips the CNNs.
+
+Options:
+  --lfw DIR               LFW folder with images/ and the View 1 lists (default ../shared/faces/lfw)
+  --test-pairs N          DevTest pairs, spread evenly over the file (default 1000, all)
+  --train-pairs N         DevTrain pairs for choosing thresholds (default 2200, all)
+  --train-people N        DevTrain people with 2+ photos to train on, 0 for all (default 0)
+  --images-per-person N   photos per training person, at most (default 10)
+  --probes-per-person N   rank-1 probe photos per DevTest person, at most (default 5)
+  --out DIR               where lfw-eval.md and lfw-roc.png are written (default docs)
+  --options JSON          training options, such as '{"branchEpochs":20}'
+`;
+
+/** Runs the `eval-lfw` command and returns its exit code. */
+export async function runEvalCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      lfw: { type: 'string', default: path.resolve('..', 'shared', 'faces', 'lfw') },
+      'test-pairs': { type: 'string', default: '1000' },
+      'train-pairs': { type: 'string', default: '2200' },
+      'train-people': { type: 'string', default: '0' },
+      'images-per-person': { type: 'string', default: '10' },
+      'probes-per-person': { type: 'string', default: '5' },
+      out: { type: 'string', default: 'docs' },
+      options: { type: 'string', default: '{}' },
+    },
+  });
+
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const count = (name: keyof typeof values): number => {
+    const value = Number(values[name]);
+    if (!Number.isInteger(value) || value < 0) {
+      throw new Error(`--${name} must be a whole number; got ${values[name]}`);
+    }
+    return value;
+  };
+
+  const result = await evaluateLfw({
+    lfwDir: path.resolve(values.lfw!),
+    ...defaultEvalDirs(config.dataDir),
+    testPairs: count('test-pairs'),
+    trainPairs: count('train-pairs'),
+    trainPeople: count('train-people'),
+    imagesPerPerson: count('images-per-person'),
+    probesPerPerson: count('probes-per-person'),
+    trainOptions: JSON.parse(values.options!) as Record<string, unknown>,
+    engine: config.engine,
+    logger,
+  });
+
+  const command = ['npm run eval:lfw --', ...args].join(' ').replace(/ --$/, '');
+  const markdown = markdownReport(result, command);
+  const outDir = path.resolve(values.out!);
+  const { writeFile, mkdir } = await import('node:fs/promises');
+  await mkdir(outDir, { recursive: true });
+  await writeFile(path.join(outDir, 'lfw-eval.md'), `# LFW View 1 evaluation\n\n${markdown}\n![ROC curves on DevTest](lfw-roc.png)\n`);
+  await writeRocPlot(result, path.join(outDir, 'lfw-roc.png'));
+  process.stdout.write(markdown);
+  return 0;
+}
