@@ -58,7 +58,7 @@ export class ActivationCache {
    */
   async fill(engine: Engine, root: string, keys: string[], options: { concurrency: number; logger: Logger; saveEvery?: number }): Promise<void> {
     const missing = [...new Set(keys)].filter((key) => !this.rows.has(key));
-    const saveEvery = options.saveEvery ?? 500;
+    const saveEvery = options.saveEvery ?? 100;
     let done = 0;
     let next = 0;
 

@@ -18,6 +18,7 @@ Options:
   --train-people N        DevTrain people with 2+ photos to train on, 0 for all (default 0)
   --images-per-person N   photos per training person, at most (default 10)
   --probes-per-person N   rank-1 probe photos per DevTest person, at most (default 5)
+  --rank1-people N        DevTest people with 2+ photos in the rank-1 gallery, 0 for all (default 0)
   --out DIR               where lfw-eval.md and lfw-roc.png are written (default docs)
   --options JSON          training options, such as '{"branchEpochs":20}'
 `;
@@ -33,6 +34,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
       'train-people': { type: 'string', default: '0' },
       'images-per-person': { type: 'string', default: '10' },
       'probes-per-person': { type: 'string', default: '5' },
+      'rank1-people': { type: 'string', default: '0' },
       out: { type: 'string', default: 'docs' },
       options: { type: 'string', default: '{}' },
     },
@@ -56,6 +58,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
     trainPeople: count('train-people'),
     imagesPerPerson: count('images-per-person'),
     probesPerPerson: count('probes-per-person'),
+    rank1People: count('rank1-people'),
     trainOptions: JSON.parse(values.options!) as Record<string, unknown>,
     engine: config.engine,
     logger,

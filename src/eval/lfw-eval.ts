@@ -28,6 +28,8 @@ export interface LfwEvalOptions {
   imagesPerPerson: number;
   /** Probe photos per DevTest person for rank-1 identification, at most. */
   probesPerPerson: number;
+  /** DevTest people with two or more photos in the rank-1 gallery; 0 means all of them. */
+  rank1People: number;
   /** Training options passed to the engine. */
   trainOptions: Record<string, unknown>;
   engine: EngineConfig;
@@ -74,7 +76,8 @@ export async function evaluateLfw(options: LfwEvalOptions): Promise<LfwEvalResul
     Array.from({ length: Math.min(p.images, options.imagesPerPerson) }, (_, i) => ({ label: p.name, key: lfwImagePath(p.name, i + 1) })));
 
   // Rank-1: the first photo of each DevTest person with two or more is the gallery, the rest probes.
-  const devTestPeople = (await readPeople(lfwDir, 'peopleDevTest.txt')).filter((p) => p.images >= 2);
+  const allDevTestPeople = (await readPeople(lfwDir, 'peopleDevTest.txt')).filter((p) => p.images >= 2);
+  const devTestPeople = options.rank1People > 0 ? evenSubset(allDevTestPeople, options.rank1People) : allDevTestPeople;
   const gallery = devTestPeople.map((p) => ({ label: p.name, key: lfwImagePath(p.name, 1) }));
   const probes = devTestPeople.flatMap((p) =>
     Array.from({ length: Math.min(p.images - 1, options.probesPerPerson) }, (_, i) => ({ label: p.name, key: lfwImagePath(p.name, i + 2) })));
