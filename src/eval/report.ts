@@ -30,7 +30,7 @@ const COLOURS = ['#000000', '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd
 
 /** Writes the DevTest ROC curves (FAR on a log axis from 0.1 % to 100 %) as a PNG. */
 export async function writeRocPlot(result: LfwEvalResult, file: string): Promise<void> {
-  const width = 900;
+  const width = 1060;
   const height = 600;
   const left = 70;
   const top = 20;
