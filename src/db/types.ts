@@ -73,6 +73,8 @@ export interface FacesRepository {
   listByImage(imageId: string): Promise<StoredFace[]>;
   /** Every stored face with its user and cached activations, ordered by face id. */
   listForTraining(): Promise<FaceForTraining[]>;
+  /** Stored faces that have no vector from `modelId` yet, ordered by face id. */
+  listWithoutVector(modelId: string): Promise<FaceForTraining[]>;
   count(): Promise<number>;
 }
 

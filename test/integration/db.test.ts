@@ -179,6 +179,13 @@ function repositorySuite(start: () => Promise<Backend>): void {
         training.map((entry) => entry.faceId),
         [face.id, again.id].sort(),
       );
+
+      // Only faces without a vector from that model are listed for embedding.
+      const model = await repos.models.createVersion('missing-vectors', {});
+      assert.deepEqual((await repos.faces.listWithoutVector(model.id)).map((entry) => entry.faceId), [face.id, again.id].sort());
+      await repos.vectors.upsert(face.id, model.id, randomVector(Math.random, EMBEDDING_DIMENSIONS));
+      assert.deepEqual((await repos.faces.listWithoutVector(model.id)).map((entry) => entry.faceId), [again.id]);
+      assert.deepEqual(await repos.faces.listWithoutVector('not-a-uuid'), []);
     });
 
     it('face of a missing image is NOT_FOUND', async () => {

@@ -57,6 +57,23 @@ describe('training service', () => {
     assert.equal(await fakeRepositories(world.db).vectors.countByModel(model.id), 4);
   });
 
+  it('embeds faces enrolled during training', async () => {
+    const world = createTestWorld();
+    const userIds = await enrol(world, 2, 2);
+    let release!: () => void;
+    world.engine.trainGate = new Promise((resolve) => (release = resolve));
+
+    const job = await world.services.training.trainModel('m', {});
+    await new Promise((resolve) => setImmediate(resolve));
+    await world.services.images.addImage(userIds[0], fakeImage('enrolled-while-training'));
+    release();
+    await world.services.training.whenIdle();
+
+    assert.equal((await world.services.training.getTrainingJob(job.id)).status, 'SUCCEEDED');
+    const model = (await world.services.models.getActiveModel())!;
+    assert.equal(await fakeRepositories(world.db).vectors.countByModel(model.id), 5);
+  });
+
   it('embeds the stored faces in batches of 64', async () => {
     const world = createTestWorld();
     await enrol(world, 35, 2);

@@ -72,6 +72,23 @@ export function createFacesRepository(sql: Sql): FacesRepository {
       );
     },
 
+    async listWithoutVector(modelId) {
+      if (!isUuid(modelId)) {
+        return [];
+      }
+      const { rows } = await sql.query<{ id: string; user_id: string; activations: Uint8Array }>(
+        `SELECT f.id, i.user_id, f.activations
+         FROM faces f
+         JOIN images i ON i.id = f.image_id
+         WHERE NOT EXISTS (SELECT 1 FROM face_vectors v WHERE v.face_id = f.id AND v.model_id = $1)
+         ORDER BY f.id`,
+        [modelId],
+      );
+      return rows.map(
+        (row): FaceForTraining => ({ faceId: row.id, userId: row.user_id, activations: bytesToFloat32(row.activations) }),
+      );
+    },
+
     async count() {
       const { rows } = await sql.query<{ count: number }>('SELECT count(*)::int AS count FROM faces');
       return rows[0].count;

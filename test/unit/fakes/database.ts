@@ -214,6 +214,13 @@ export function fakeRepositories(sql: Sql): Repositories & {
           .sort((a, b) => a.id.localeCompare(b.id))
           .map((f) => ({ faceId: f.id, userId: t().images.get(f.imageId)!.userId, activations: f.activations }));
       },
+      async listWithoutVector(modelId: string): Promise<FaceForTraining[]> {
+        db.check('faces.listWithoutVector');
+        return [...t().faces.values()]
+          .filter((f) => !t().vectors.has(`${f.id}/${modelId}`))
+          .sort((a, b) => a.id.localeCompare(b.id))
+          .map((f) => ({ faceId: f.id, userId: t().images.get(f.imageId)!.userId, activations: f.activations }));
+      },
       async count() {
         return t().faces.size;
       },
