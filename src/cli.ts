@@ -11,6 +11,9 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
+/** Signals this soon after the first one, in milliseconds, do not force an exit. */
+const REPEATED_SIGNAL_GRACE_MS = 2_000;
+
 export const USAGE = `Usage: facematch [command] [options]
 
 Commands:
@@ -33,15 +36,20 @@ async function serve(): Promise<number> {
   const server = await createServer(config, { logger });
   await server.start();
 
-  // The first SIGINT or SIGTERM stops gracefully; a second one exits at once.
+  // The first SIGINT or SIGTERM stops gracefully; another one a while later exits at once.
+  // Signals within the grace period are one stop request: Ctrl-C under `npm start` reaches the
+  // server twice, from the terminal and forwarded by npm.
   return new Promise<number>((resolve) => {
-    let stopping = false;
+    let stoppingSince: number | null = null;
     const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) {
+      if (stoppingSince !== null) {
+        if (Date.now() - stoppingSince < REPEATED_SIGNAL_GRACE_MS) {
+          return;
+        }
         logger.warn({ signal }, 'second signal: exiting without finishing shutdown');
         process.exit(EXIT_FAILURE);
       }
-      stopping = true;
+      stoppingSince = Date.now();
       logger.info({ signal }, 'shutting down');
       server.stop().then(
         () => resolve(EXIT_OK),

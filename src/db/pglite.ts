@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 
+import { lockDataDir } from './data-dir-lock.js';
 import type { Driver, ScriptSql } from './driver.js';
 
 /** The dataDir prefix that PGlite reads as "keep the database in memory". */
@@ -16,8 +17,10 @@ const BYTEA_OID = 17;
  * migration). `dataDir` is a folder, created when missing, or `memory://` for a throwaway database.
  */
 export async function openPglite(dataDir: string): Promise<Driver> {
+  let unlock = async (): Promise<void> => undefined;
   if (!dataDir.startsWith(MEMORY_PREFIX)) {
     await mkdir(dataDir, { recursive: true });
+    unlock = await lockDataDir(dataDir);
   }
 
   const db = await PGlite.create({
@@ -27,6 +30,9 @@ export async function openPglite(dataDir: string): Promise<Driver> {
     // is much faster for image bytes and activations, and reads then return a Buffer, as pg does.
     parsers: { [BYTEA_OID]: (text: string) => Buffer.from(text.slice(2), 'hex') },
     serializers: { [BYTEA_OID]: serializeBytea },
+  }).catch(async (error: unknown) => {
+    await unlock();
+    throw error;
   });
 
   return {
@@ -41,7 +47,13 @@ export async function openPglite(dataDir: string): Promise<Driver> {
       return db.transaction((tx) => work(transactionSql(tx)));
     },
 
-    close: () => db.close(),
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        await unlock();
+      }
+    },
   };
 }
 

@@ -23,9 +23,9 @@ export class ImageResolver {
     return added.image;
   }
 
-  @Mutation(() => Int, { description: 'Deletes one user\'s images (every user\'s when userId is omitted) with their faces; returns how many images were deleted.' })
+  @Mutation(() => Int, { description: 'Deletes one user\'s images (every user\'s when userId is omitted; an explicit null is BAD_USER_INPUT) with their faces; returns how many images were deleted.' })
   removeImages(@Ctx() ctx: GraphQLContext, @Arg('userId', () => ID, { nullable: true }) userId?: string | null): Promise<number> {
-    return ctx.services.images.removeImages(userId ?? null);
+    return ctx.services.images.removeImages(userId);
   }
 
   @Mutation(() => Boolean, { description: 'Deletes one image with its face; NOT_FOUND when the id matches none.' })

@@ -76,6 +76,10 @@ export function createImagesService(deps: ServiceDeps, models: ModelsService) {
      * then store image, face and vector in one transaction, so a failure at any step stores nothing.
      */
     async addImage(userId: string, base64: string | null | undefined, options: AddImageOptions = {}): Promise<AddedImage> {
+      const { faceIndex } = options;
+      if (faceIndex !== undefined && faceIndex !== null && (!Number.isInteger(faceIndex) || faceIndex < 0)) {
+        throw new FacematchError(ErrorCode.BAD_USER_INPUT, `faceIndex must be 0 or more (0 = largest face); got ${faceIndex}.`, { faceIndex });
+      }
       await requireUser(userId);
       const decoded = await decodeImage(requireBase64(base64, 'image'), config.limits);
 
@@ -128,9 +132,19 @@ export function createImagesService(deps: ServiceDeps, models: ModelsService) {
       });
     },
 
-    /** Deletes one user's images (every user's when userId is null) with faces and vectors; returns the image count. */
+    /**
+     * Deletes one user's images (every user's when userId is undefined, that is omitted) with faces
+     * and vectors; returns the image count. An explicit null is rejected, because a client whose
+     * variable was left unset would otherwise delete every user's images.
+     */
     async removeImages(userId: string | null | undefined): Promise<number> {
-      if (userId === null || userId === undefined) {
+      if (userId === null) {
+        throw new FacematchError(
+          ErrorCode.BAD_USER_INPUT,
+          "userId is null. Pass a user id to remove that user's images, or omit the argument to remove every user's images.",
+        );
+      }
+      if (userId === undefined) {
         return repos.images.deleteByUser(null);
       }
       await requireUser(userId);

@@ -21,7 +21,7 @@ export const TRAIN_SHARE = 0.85;
 export const MIN_TRAINING_USERS = 2;
 export const MIN_FACES_PER_USER = 2;
 
-export const INTERRUPTED_MESSAGE = 'interrupted: the server stopped before the job finished; run trainModel again';
+export const INTERRUPTED_MESSAGE = 'INTERRUPTED: the server stopped before the job finished; run trainModel again.';
 
 export type TrainingService = ReturnType<typeof createTrainingService>;
 

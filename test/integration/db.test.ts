@@ -632,6 +632,20 @@ describe('migrations', () => {
     }
   });
 
+  it('data folder locked against other processes', async () => {
+    const dataDir = path.join(folder, 'locked');
+    const first = await openDatabase({ dataDir, logger: silentLogger });
+    await first.close();
+
+    // The parent process is alive, so its lock holds; an exited process's lock is stale.
+    await writeFile(path.join(dataDir, 'facematch.pid'), String(process.ppid));
+    await assert.rejects(openDatabase({ dataDir, logger: silentLogger }), new RegExp(`in use by process ${process.ppid}`));
+
+    await writeFile(path.join(dataDir, 'facematch.pid'), '2147483646');
+    const reopened = await openDatabase({ dataDir, logger: silentLogger });
+    await reopened.close();
+  });
+
   it('second pg open skips them', async () => {
     const backend = await socketBackend();
     try {

@@ -192,6 +192,18 @@ describe('GraphQL operations', () => {
     assert.deepEqual(removed.data, { removeImages: 2 });
   });
 
+  it('removeImages rejects an explicit null userId', async () => {
+    const { execute } = await setup();
+    const userId = await createUser(execute, 'Ada');
+    await execute(ADD_IMAGE, { userId, base64: fakeImage('ada-1') });
+
+    const unset = await execute('mutation($userId: ID) { removeImages(userId: $userId) }', { userId: null });
+    const omitted = await execute('mutation { removeImages }');
+
+    assert.equal(unset.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+    assert.deepEqual(omitted.data, { removeImages: 1 });
+  });
+
   it('reports the engine and the database', async () => {
     const { execute } = await setup();
 

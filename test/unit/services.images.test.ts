@@ -153,7 +153,7 @@ describe('images service: addImage', () => {
 });
 
 describe('images service: removal and listing', () => {
-  it('removeImages counts one user\'s images, or every user\'s with null', async () => {
+  it('removeImages counts one user\'s images, or every user\'s when omitted', async () => {
     const world = createTestWorld();
     const alice = await world.services.users.createUser({ name: 'Alice' });
     const bob = await world.services.users.createUser({ name: 'Bob' });
@@ -164,7 +164,9 @@ describe('images service: removal and listing', () => {
     assert.equal(await world.services.images.removeImages(alice.id), 2);
     assert.deepEqual((await world.services.images.listImages(alice.id)).length, 0);
     assert.deepEqual((await world.services.images.listImages(bob.id)).length, 1);
-    assert.equal(await world.services.images.removeImages(null), 1);
+    await rejectsWith(world.services.images.removeImages(null), 'BAD_USER_INPUT', /userId is null/);
+    assert.deepEqual((await world.services.images.listImages(bob.id)).length, 1);
+    assert.equal(await world.services.images.removeImages(undefined), 1);
     assert.deepEqual(storedCounts(world), { images: 0, faces: 0, vectors: 0 });
   });
 

@@ -117,6 +117,9 @@ export async function trainModel(
   return { config: config as unknown as Record<string, unknown>, metrics, thresholds: fused.thresholds };
 }
 
+/** Impostor pairs a held-out set needs before identities are held out at all (1 / FAR 1 %). */
+const MIN_IMPOSTOR_PAIRS_TO_HOLD_OUT = 100;
+
 /** Patch weights tried on held-out identities, and the genuine pairs needed to trust the choice. */
 const PATCH_WEIGHT_GRID = [0, 0.05, 0.1, 0.2, 0.35, 0.5];
 const MIN_GENUINE_PAIRS_FOR_CHOICE = 30;
@@ -168,7 +171,16 @@ function splitIdentities<T extends { label: string }>(samples: T[], fraction: nu
 
   const candidates = shuffle([...counts.keys()].filter((label) => counts.get(label)! >= 2).sort(), random);
   const heldOutCount = Math.floor(candidates.length * fraction);
-  const heldOutLabels = new Set(heldOutCount >= 2 ? candidates.slice(0, heldOutCount) : []);
+  let heldOutLabels = new Set(heldOutCount >= 2 ? candidates.slice(0, heldOutCount) : []);
+
+  // A held-out set too small to calibrate the 1 % FAR threshold would only cost training data:
+  // then every identity trains and calibration falls back to the training faces.
+  const heldOutFaces = [...heldOutLabels].reduce((sum, label) => sum + counts.get(label)!, 0);
+  const heldOutGenuine = [...heldOutLabels].reduce((sum, label) => sum + (counts.get(label)! * (counts.get(label)! - 1)) / 2, 0);
+  const heldOutImpostor = (heldOutFaces * (heldOutFaces - 1)) / 2 - heldOutGenuine;
+  if (heldOutImpostor < MIN_IMPOSTOR_PAIRS_TO_HOLD_OUT) {
+    heldOutLabels = new Set();
+  }
 
   return {
     training: samples.filter((s) => !heldOutLabels.has(s.label)),
