@@ -54,6 +54,16 @@ describe('engine on real photos', { skip: skipWithoutLfw }, () => {
     assert.ok(Math.abs(centreY - 125) < 40, `box centre y ${centreY}`);
   });
 
+  test('detectFaces finds a frame-filling face beside a small one', async () => {
+    // The first detection pass finds only a 20 px background face in this photo.
+    const faces = await engine.detectFaces(await loadRgb(lfwImage('Adrien_Brody', 7)));
+
+    assert.ok(faces.length >= 1);
+    const centreX = faces[0].box.x + faces[0].box.width / 2;
+    assert.ok(faces[0].box.height > 80, `largest face height ${faces[0].box.height}`);
+    assert.ok(Math.abs(centreX - 125) < 40, `largest face centre x ${centreX}`);
+  });
+
   test('detectFaces finds nothing on grey', async () => {
     const grey = new Uint8Array(320 * 240 * 3).fill(128);
     const faces = await engine.detectFaces({ data: grey, width: 320, height: 240 });

@@ -16,17 +16,43 @@ export interface Detection {
 const RETRY_BORDER_FRACTION = 0.2;
 
 /**
+ * Height, as a fraction of the photo's shorter side, below which the largest detected face
+ * counts as small: the photo then gets the bordered second pass too, because the detector
+ * sometimes finds only background faces when the main face fills the frame.
+ */
+const SMALL_FACE_FRACTION = 0.2;
+
+/** Boxes overlapping more than this (intersection over union) are the same face. */
+const SAME_FACE_OVERLAP = 0.3;
+
+/**
  * Detects every face with SSD MobileNet v1 and fits 68 landmarks to each (face-api 1.7 weights).
  * Returns faces sorted by box area, largest first, in pixels of `image`.
  */
 export async function detectFaces(tf: Tf, faceapi: FaceApi, image: RgbImage, minScore: number): Promise<Detection[]> {
+  const shorterSide = Math.min(image.width, image.height);
   const first = await detectOnce(tf, faceapi, image, 0, minScore);
-  if (first.length > 0) {
+  if (first.length > 0 && first[0].box.height >= shorterSide * SMALL_FACE_FRACTION) {
     return first;
   }
 
-  const border = Math.round(Math.min(image.width, image.height) * RETRY_BORDER_FRACTION);
-  return detectOnce(tf, faceapi, image, border, minScore);
+  // Nothing, or only small faces: a frame-filling face may have been missed, so look again with
+  // a border and add the faces that the first pass did not find.
+  const border = Math.round(shorterSide * RETRY_BORDER_FRACTION);
+  const second = await detectOnce(tf, faceapi, image, border, minScore);
+  const added = second.filter((face) => first.every((known) => overlap(known.box, face.box) < SAME_FACE_OVERLAP));
+  return [...first, ...added].sort((p, q) => q.box.width * q.box.height - p.box.width * p.box.height);
+}
+
+/** Intersection over union of two boxes, 0..1. */
+function overlap(a: Box, b: Box): number {
+  const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  if (width <= 0 || height <= 0) {
+    return 0;
+  }
+  const intersection = width * height;
+  return intersection / (a.width * a.height + b.width * b.height - intersection);
 }
 
 async function detectOnce(tf: Tf, faceapi: FaceApi, image: RgbImage, border: number, minScore: number): Promise<Detection[]> {
