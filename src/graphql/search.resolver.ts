@@ -1,8 +1,8 @@
-import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Float, Int, Query, Resolver } from 'type-graphql';
 
 import type { GraphQLContext } from './context.js';
 import { ImageInput } from './image.input.js';
-import { DetectedFaceType, FaceMatchesType, VerificationType } from './search.type.js';
+import { DetectedFaceType, FaceMatchesType, FalseAcceptRateEnum, VerificationType } from './search.type.js';
 
 @Resolver()
 export class SearchResolver {
@@ -25,8 +25,10 @@ export class SearchResolver {
     @Arg('image', () => ImageInput) image: ImageInput,
     @Arg('topK', () => Int, { nullable: true, description: 'Matches per face, 1 to the server\'s maximum (default 5).' }) topK?: number | null,
     @Arg('model', () => String, { nullable: true }) model?: string | null,
+    @Arg('minSimilarity', () => Float, { nullable: true, description: 'Cosine similarity a match needs to identify a face (-1..1).' }) minSimilarity?: number | null,
+    @Arg('acceptAt', () => FalseAcceptRateEnum, { nullable: true, description: 'Use the model\'s calibrated threshold at this false accept rate. The default is FAR_0_1_PERCENT, or FAR_1_PERCENT when the model has only that.' }) acceptAt?: FalseAcceptRateEnum | null,
   ): Promise<FaceMatchesType[]> {
-    return ctx.services.search.similarFaces(image.base64, topK, model);
+    return ctx.services.search.similarFaces(image.base64, topK, model, { minSimilarity, acceptAt });
   }
 
   @Query(() => VerificationType, { description: 'Compares the largest face of each image. NO_FACE when either image has none.' })

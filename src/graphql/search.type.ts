@@ -1,4 +1,4 @@
-import { Field, Float, ID, ObjectType } from 'type-graphql';
+import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 import { BoxType } from './geometry.type.js';
 import { UserType } from './user.type.js';
@@ -46,7 +46,26 @@ export class FaceMatchesType {
 
   @Field(() => [MatchType])
   matches!: MatchType[];
+
+  @Field(() => Float, { nullable: true, description: 'Cosine similarity a match needs to identify this face; null when no threshold applies.' })
+  threshold!: number | null;
+
+  @Field(() => MatchType, { nullable: true, description: 'The nearest match when it reaches the threshold; null when the face is unknown or no threshold applies.' })
+  identity!: MatchType | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'True when no enrolled face reaches the threshold; null when no threshold applies.' })
+  unknown!: boolean | null;
 }
+
+export enum FalseAcceptRateEnum {
+  FAR_1_PERCENT = 'FAR_1_PERCENT',
+  FAR_0_1_PERCENT = 'FAR_0_1_PERCENT',
+}
+
+registerEnumType(FalseAcceptRateEnum, {
+  name: 'FalseAcceptRate',
+  description: 'A false accept rate at which models calibrate a similarity threshold on held-out pairs.',
+});
 
 @ObjectType('Verification', { description: 'Whether the largest faces of two images are the same person.' })
 export class VerificationType {

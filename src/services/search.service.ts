@@ -28,6 +28,21 @@ export interface FaceMatchesResult {
   score: number;
   /** Nearest stored faces, nearest first. */
   matches: FaceMatch[];
+  /** Cosine similarity a match needs to identify the face; null when no threshold applies. */
+  threshold: number | null;
+  /** The nearest match when it reaches the threshold; null when unknown or without a threshold. */
+  identity: FaceMatch | null;
+  /** True when a threshold applies and no match reaches it; null without a threshold. */
+  unknown: boolean | null;
+}
+
+/** Calibrated false accept rates a search can accept matches at. */
+export type FalseAcceptRate = 'FAR_1_PERCENT' | 'FAR_0_1_PERCENT';
+
+/** How a search decides whether a face is known: an explicit similarity or a calibrated rate. */
+export interface MatchThreshold {
+  minSimilarity?: number | null;
+  acceptAt?: FalseAcceptRate | null;
 }
 
 export interface VerificationResult {
@@ -61,6 +76,36 @@ export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
   }
   const norms = Math.sqrt(normA) * Math.sqrt(normB);
   return norms === 0 ? 0 : dot / norms;
+}
+
+/** Resolves the similarity threshold of a search; null when none is asked for and the model has none. */
+export function matchThreshold(model: ModelRecord, { minSimilarity, acceptAt }: MatchThreshold): number | null {
+  if (minSimilarity !== undefined && minSimilarity !== null && acceptAt !== undefined && acceptAt !== null) {
+    throw new FacematchError(ErrorCode.BAD_USER_INPUT, 'Pass either minSimilarity or acceptAt, not both.');
+  }
+
+  if (minSimilarity !== undefined && minSimilarity !== null) {
+    if (!Number.isFinite(minSimilarity) || minSimilarity < -1 || minSimilarity > 1) {
+      throw new FacematchError(ErrorCode.BAD_USER_INPUT, `minSimilarity must be a cosine similarity from -1 to 1; got ${minSimilarity}.`, { minSimilarity });
+    }
+    return minSimilarity;
+  }
+
+  if (acceptAt !== undefined && acceptAt !== null) {
+    const calibrated = acceptAt === 'FAR_1_PERCENT' ? model.thresholds.far1 : model.thresholds.far01;
+    if (calibrated === null) {
+      throw new FacematchError(
+        ErrorCode.BAD_USER_INPUT,
+        `Model "${model.name}" v${model.version} has no calibrated threshold at ${acceptAt}: it saw too few pairs of different people. Pass minSimilarity instead, or train with more people.`,
+        { acceptAt },
+      );
+    }
+    return calibrated;
+  }
+
+  // Searching a gallery of N faces accepts a stranger with a chance of about N x FAR, so the
+  // default is the stricter calibrated threshold when the model has one.
+  return model.thresholds.far01 ?? model.thresholds.far1;
 }
 
 /** Queries with a probe image: face vectors, nearest enrolled faces, one-to-one verification. */
@@ -105,10 +150,16 @@ export function createSearchService(deps: ServiceDeps, models: ModelsService) {
       }));
     },
 
-    /** Every face in the image with the topK nearest enrolled faces; an empty list when there is no face. */
-    async similarFaces(base64: string | null | undefined, topK?: number | null, modelName?: string | null): Promise<FaceMatchesResult[]> {
+    /**
+     * Every face in the image with the topK nearest enrolled faces; an empty list when there is no face.
+     * Each face is identified as its nearest match when that reaches the threshold, else unknown.
+     * The threshold is `minSimilarity`, the model's calibrated value at `acceptAt`, or by default
+     * the model's value at a 0.1 % false accept rate (1 % when it has only that one).
+     */
+    async similarFaces(base64: string | null | undefined, topK?: number | null, modelName?: string | null, match: MatchThreshold = {}): Promise<FaceMatchesResult[]> {
       const k = checkTopK(topK);
       const model = await models.resolveReadyModel(modelName);
+      const threshold = matchThreshold(model, match);
       const faces = await detect(base64, 'image');
       const vectors = await embed(model, faces);
 
@@ -123,16 +174,24 @@ export function createSearchService(deps: ServiceDeps, models: ModelsService) {
         }
       }
 
-      return faces.map((face, i) => ({
-        box: face.box,
-        score: face.score,
-        matches: nearest[i].flatMap((hit) => {
+      return faces.map((face, i) => {
+        const matches = nearest[i].flatMap((hit) => {
           const user = users.get(hit.userId);
           return user === undefined
             ? []
             : [{ user, imageId: hit.imageId, faceId: hit.faceId, similarity: 1 - hit.distance, distance: hit.distance }];
-        }),
-      }));
+        });
+        const known = threshold !== null && matches.length > 0 && matches[0].similarity >= threshold;
+
+        return {
+          box: face.box,
+          score: face.score,
+          matches,
+          threshold,
+          identity: known ? matches[0] : null,
+          unknown: threshold === null ? null : !known,
+        };
+      });
     },
 
     /** Compares the largest face of each image; NO_FACE names the image without one. */

@@ -19,9 +19,11 @@ const PEOPLE = 24;
 const ENROLLED = 3;
 /** Minimum share of queries whose nearest stored face belongs to the right person. */
 const TOP1_FLOOR = 0.9;
+/** Minimum share of queries named as the right person at the default (0.1 % FAR) threshold. */
+const IDENTIFIED_FLOOR = 0.75;
 
 const ADD_IMAGE = `mutation ($userId: ID!, $image: ImageInput!, $faceIndex: Int) { addImage(userId: $userId, image: $image, faceIndex: $faceIndex) { id face { id score } } }`;
-const SIMILAR = `query ($image: ImageInput!, $topK: Int) { similarFaces(image: $image, topK: $topK) { score matches { similarity distance imageId user { id name } } } }`;
+const SIMILAR = `query ($image: ImageInput!, $topK: Int) { similarFaces(image: $image, topK: $topK) { score identity { user { id } } matches { similarity distance imageId user { id name } } } }`;
 const FACE_VECTOR = `query ($image: ImageInput!) { faceVector(image: $image) { score box { x y width height } vector } }`;
 const JOB = `query ($id: ID!) { trainingJob(id: $id) { status progress phase error model { name version active metrics thresholds { far1 far01 } } } }`;
 
@@ -124,12 +126,13 @@ describe('recognition on LFW photos', { skip: skipWithoutLfw }, () => {
 
   test('similarFaces names the right person', async () => {
     const results = await mapConcurrent(people, 2, async (person) => {
-      const { similarFaces } = await expectData<{ similarFaces: Array<{ matches: Array<{ similarity: number; distance: number; user: { id: string } }> }> }>(url,
+      const { similarFaces } = await expectData<{ similarFaces: Array<{ identity: { user: { id: string } } | null; matches: Array<{ similarity: number; distance: number; user: { id: string } }> }> }>(url,
         SIMILAR, { image: { base64: base64Of(lfwImage(person.name, ENROLLED + 1)) }, topK: 5 });
       return { person, faces: similarFaces };
     });
 
     let correct = 0;
+    let identified = 0;
     for (const { person, faces } of results) {
       assert.ok(faces.length >= 1, `a face is found in ${person.name}'s query photo`);
       const { matches } = faces[0];
@@ -143,11 +146,36 @@ describe('recognition on LFW photos', { skip: skipWithoutLfw }, () => {
       if (matches[0].user.id === userIds.get(person.name)) {
         correct++;
       }
+      if (faces[0].identity?.user.id === userIds.get(person.name)) {
+        identified++;
+      }
     }
+    console.log(`# similarFaces identity at the default threshold: ${identified}/${results.length}`);
+    assert.ok(identified / results.length >= IDENTIFIED_FLOOR, `${identified} of ${results.length} identified at the default threshold`);
 
     const top1 = correct / results.length;
     console.log(`# similarFaces top-1: ${correct}/${results.length} = ${(top1 * 100).toFixed(1)} %`);
     assert.ok(top1 >= TOP1_FLOOR, `top-1 ${top1} is below the floor ${TOP1_FLOOR}`);
+  });
+
+  test('similarFaces calls strangers unknown', async () => {
+    // People of the same list who were never enrolled, one photo each.
+    const strangers = lfwPeople('peopleDevTest.txt', 1).filter((p) => !userIds.has(p.name)).slice(0, 12);
+    const results = await mapConcurrent(strangers, 2, async (person) => {
+      const { similarFaces } = await expectData<{ similarFaces: Array<{ unknown: boolean | null; threshold: number | null }> }>(url,
+        `query ($image: ImageInput!) { similarFaces(image: $image, topK: 1) { unknown threshold } }`,
+        { image: { base64: base64Of(lfwImage(person.name, 1)) } });
+      return similarFaces[0];
+    });
+
+    const found = results.filter((face) => face !== undefined);
+    assert.ok(found.length >= 10, `faces found in ${found.length} of ${strangers.length} stranger photos`);
+    for (const face of found) {
+      assert.equal(typeof face.threshold, 'number', 'the trained model has a calibrated threshold');
+    }
+    const unknown = found.filter((face) => face.unknown === true).length;
+    console.log(`# strangers called unknown at the default threshold: ${unknown}/${found.length}`);
+    assert.ok(unknown / found.length >= 0.8, `${unknown} of ${found.length} strangers called unknown`);
   });
 
   test('faceVector separates the same person from others', async () => {

@@ -29,7 +29,7 @@ describe('GraphQL schema', () => {
     assert.deepEqual(args('Query', 'user'), ['id: ID!']);
     assert.deepEqual(args('Query', 'model'), ['name: String!', 'version: Int']);
     assert.deepEqual(args('Query', 'faceVector'), ['image: ImageInput!', 'model: String']);
-    assert.deepEqual(args('Query', 'similarFaces'), ['image: ImageInput!', 'model: String', 'topK: Int']);
+    assert.deepEqual(args('Query', 'similarFaces'), ['acceptAt: FalseAcceptRate', 'image: ImageInput!', 'minSimilarity: Float', 'model: String', 'topK: Int']);
     assert.deepEqual(args('Query', 'verifyFaces'), ['imageA: ImageInput!', 'imageB: ImageInput!', 'model: String']);
     assert.deepEqual(args('Query', 'trainingJob'), ['id: ID!']);
   });

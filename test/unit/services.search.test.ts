@@ -82,6 +82,51 @@ describe('search service', () => {
     await rejectsWith(world.services.search.similarFaces(fakeImage('bob'), 1.5), 'BAD_USER_INPUT');
   });
 
+  it('similarFaces names known faces and flags unknown ones', async () => {
+    const world = createTestWorld();
+    const ids = await enrolAndTrain(world);
+
+    const [known] = await world.services.search.similarFaces(fakeImage('alice'), 3);
+    const [stranger] = await world.services.search.similarFaces(fakeImage('dave'), 3);
+
+    // The default is the stricter calibrated threshold (0.1 % FAR, 0.75 in the fake model).
+    assert.equal(known.threshold, 0.75);
+    assert.equal(known.unknown, false);
+    assert.equal(known.identity?.user.id, ids.alice);
+    assert.equal(stranger.threshold, 0.75);
+    assert.equal(stranger.unknown, true);
+    assert.equal(stranger.identity, null);
+    assert.equal(stranger.matches.length, 3, 'the nearest faces are still listed');
+  });
+
+  it('similarFaces thresholds: minSimilarity, acceptAt, bad values', async () => {
+    const world = createTestWorld();
+    await enrolAndTrain(world);
+    const search = (match: object) => world.services.search.similarFaces(fakeImage('alice'), 1, null, match);
+
+    assert.equal((await search({ acceptAt: 'FAR_1_PERCENT' }))[0].threshold, 0.6);
+    assert.equal((await search({ acceptAt: 'FAR_0_1_PERCENT' }))[0].threshold, 0.75);
+    const [lenient] = await search({ minSimilarity: -1 });
+    assert.equal(lenient.threshold, -1);
+    assert.equal(lenient.unknown, false);
+    assert.notEqual(lenient.identity, null);
+    await rejectsWith(search({ minSimilarity: 1.5 }), 'BAD_USER_INPUT', /minSimilarity must be a cosine similarity from -1 to 1/);
+    await rejectsWith(search({ minSimilarity: 0.5, acceptAt: 'FAR_1_PERCENT' }), 'BAD_USER_INPUT', /either minSimilarity or acceptAt/);
+  });
+
+  it('similarFaces without any threshold leaves unknown null', async () => {
+    const world = createTestWorld();
+    world.engine.trainResult = { ...world.engine.trainResult, thresholds: { far1: null, far01: null } };
+    await enrolAndTrain(world);
+
+    const [face] = await world.services.search.similarFaces(fakeImage('alice'), 1);
+
+    assert.equal(face.threshold, null);
+    assert.equal(face.unknown, null);
+    assert.equal(face.identity, null);
+    await rejectsWith(world.services.search.similarFaces(fakeImage('alice'), 1, null, { acceptAt: 'FAR_1_PERCENT' }), 'BAD_USER_INPUT', /no calibrated threshold/);
+  });
+
   it('verifyFaces compares the largest faces and matches at the model\'s far1 threshold', async () => {
     const world = createTestWorld();
     await enrolAndTrain(world);
