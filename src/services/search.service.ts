@@ -136,7 +136,7 @@ export function createSearchService(deps: ServiceDeps, models: ModelsService) {
   }
 
   return {
-    /** Every face in the image with its vector; an empty list when there is no face. */
+    /** Detects every face in the image and embeds it; returns an empty list when there is no face. */
     async faceVectors(base64: string | null | undefined, modelName?: string | null): Promise<FaceVectorResult[]> {
       const model = await models.resolveReadyModel(modelName);
       const faces = await detect(base64, 'image');
@@ -151,7 +151,7 @@ export function createSearchService(deps: ServiceDeps, models: ModelsService) {
     },
 
     /**
-     * Every face in the image with the topK nearest enrolled faces; an empty list when there is no face.
+     * Finds every face in the image with its topK nearest enrolled faces; an empty list when there is no face.
      * Each face is identified as its nearest match when that reaches the threshold, else unknown.
      * The threshold is `minSimilarity`, the model's calibrated value at `acceptAt`, or by default
      * the model's value at a 0.1 % false accept rate (1 % when it has only that one).

@@ -156,7 +156,7 @@ export function createTrainingService(deps: ServiceDeps) {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof FacematchError) {
-        // An expected failure, such as too little data: the job's error tells the client what to do.
+        // An expected failure, such as too little data: the job's error gives the client the next step.
         log.warn({ code: error.code, error: message, modelId: model?.id }, 'training job failed');
       } else {
         log.error({ err: error, modelId: model?.id }, 'training job failed');

@@ -17,7 +17,7 @@ const RETRY_BORDER_FRACTION = 0.2;
 
 /**
  * Height, as a fraction of the photo's shorter side, below which the largest detected face
- * counts as small: the photo then gets the bordered second pass too, because the detector
+ * counts as small. Such a photo gets the bordered second pass too, because the detector
  * sometimes finds only background faces when the main face fills the frame.
  */
 const SMALL_FACE_FRACTION = 0.2;
