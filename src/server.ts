@@ -12,7 +12,7 @@ import type { Engine } from './engine/types.js';
 import { createApolloServer } from './graphql/apollo.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { INTERNAL_ERROR_CODE, INTERNAL_ERROR_MESSAGE } from './graphql/errors.js';
-import { playgroundHtml } from './graphql/playground.js';
+import { compressedPlayground, playgroundHtml } from './graphql/playground.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServices, type Clock, type DecodeImage, type RepositoriesFactory, type Services } from './services/index.js';
 
@@ -226,11 +226,25 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     }
 
     if ((url.pathname === GRAPHQL_PATH || url.pathname === '/') && isRead && prefersHtml(req)) {
-      const html = playgroundHtml(GRAPHQL_PATH);
-      res.statusCode = 200;
+      const { gzip, etag } = compressedPlayground(GRAPHQL_PATH);
+      res.setHeader('etag', etag);
+      res.setHeader('cache-control', 'no-cache');
       res.setHeader('content-type', 'text/html; charset=utf-8');
-      res.setHeader('content-length', Buffer.byteLength(html));
-      res.end(req.method === 'HEAD' ? undefined : html);
+      res.setHeader('vary', 'accept-encoding');
+      if (req.headers['if-none-match'] === etag) {
+        res.statusCode = 304;
+        res.end();
+        return;
+      }
+
+      const acceptsGzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+      const body = acceptsGzip ? gzip : Buffer.from(playgroundHtml(GRAPHQL_PATH));
+      res.statusCode = 200;
+      if (acceptsGzip) {
+        res.setHeader('content-encoding', 'gzip');
+      }
+      res.setHeader('content-length', body.length);
+      res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
 

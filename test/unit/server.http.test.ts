@@ -137,6 +137,21 @@ describe('HTTP server', () => {
     }
   });
 
+  it('compresses the GraphiQL page and honours its entity tag', async () => {
+    const first = await fetch(new URL('/graphql', url), { headers: { accept: 'text/html', 'accept-encoding': 'gzip' } });
+    const etag = first.headers.get('etag');
+    await first.arrayBuffer();
+
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get('content-encoding'), 'gzip');
+    assert.ok(Number(first.headers.get('content-length')) < 4_000_000, `gzip size ${first.headers.get('content-length')}`);
+    assert.match(etag ?? '', /^"[0-9a-f]{32}"$/);
+
+    const again = await fetch(new URL('/graphql', url), { headers: { accept: 'text/html', 'if-none-match': etag! } });
+    assert.equal(again.status, 304);
+    assert.equal((await again.text()).length, 0);
+  });
+
   it('serves /health as JSON', async () => {
     const response = await fetch(new URL('/health', url));
 
