@@ -28,6 +28,10 @@ export interface Limits {
   maxRequestBytes: number;
   defaultTopK: number;
   maxTopK: number;
+  /** Deepest GraphQL field nesting allowed, the root field counting as 1. */
+  maxQueryDepth: number;
+  /** Image fields (faceVector, similarFaces, verifyFaces, addImage) allowed in one operation. */
+  maxImageFields: number;
 }
 
 export interface EngineConfig {
@@ -107,6 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxRequestBytes: readInteger(env, 'FACEMATCH_MAX_REQUEST_BYTES', 20 * 1024 * 1024, 1024, 50 * 1024 * 1024),
       defaultTopK: Math.min(5, maxTopK),
       maxTopK,
+      maxQueryDepth: readInteger(env, 'FACEMATCH_MAX_QUERY_DEPTH', 10, 2, 100),
+      maxImageFields: readInteger(env, 'FACEMATCH_MAX_IMAGE_FIELDS', 10, 1, 1000),
     },
     engine: {
       workers: readInteger(env, 'FACEMATCH_ENGINE_WORKERS', Math.max(1, Math.min(4, os.availableParallelism())), 1, 64),

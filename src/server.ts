@@ -157,7 +157,10 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     opened.push({ name: 'training job runner', close: () => services.training.stop(deps.jobGraceMs) });
     await services.training.failInterruptedJobs();
 
-    apollo = await createApolloServer(logger.child({ component: 'apollo' }));
+    apollo = await createApolloServer(logger.child({ component: 'apollo' }), {
+      maxDepth: config.limits.maxQueryDepth,
+      maxImageFields: config.limits.maxImageFields,
+    });
   } catch (error) {
     await closeOpened();
     throw error;

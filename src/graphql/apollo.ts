@@ -5,15 +5,19 @@ import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
 import { errorLoggingPlugin, requestLoggingPlugin } from './plugins.js';
+import { queryLimitsRule, type QueryLimits } from './query-limits.js';
 import { buildFacematchSchema } from './schema.js';
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxImageFields: 10 };
 
 /**
  * Builds the Apollo Server (not yet started). Apollo's landing page loads from a CDN, so it is
  * disabled and the HTTP server serves an offline GraphiQL instead. CSRF prevention stays on.
  */
-export async function createApolloServer(logger: Logger): Promise<ApolloServer<GraphQLContext>> {
+export async function createApolloServer(logger: Logger, limits: QueryLimits = DEFAULT_QUERY_LIMITS): Promise<ApolloServer<GraphQLContext>> {
   return new ApolloServer<GraphQLContext>({
     schema: await buildFacematchSchema(),
+    validationRules: [queryLimitsRule(limits)],
     formatError,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,

@@ -20,6 +20,8 @@ export function testConfig(overrides: Partial<Config> = {}, limits: Partial<Conf
       maxRequestBytes: 64 * 1024,
       defaultTopK: 5,
       maxTopK: 20,
+      maxQueryDepth: 10,
+      maxImageFields: 10,
       ...limits,
     },
     engine: { workers: 2, backend: 'cpu', minFaceScore: 0.5 },
