@@ -82,7 +82,7 @@ function countImageFields(selectionSet: SelectionSetNode, context: ValidationCon
   return count;
 }
 
-/** The named fragment, or undefined when it is unknown or already on this path (a cycle, reported by graphql's own rule). */
+/** Looks up a fragment; undefined when it is unknown or already on this path (a cycle, which graphql reports itself). */
 function followFragment(name: string, context: ValidationContext, visited: Set<string>): FragmentDefinitionNode | undefined {
   return visited.has(name) ? undefined : context.getFragment(name) ?? undefined;
 }
