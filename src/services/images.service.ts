@@ -98,7 +98,7 @@ export function createImagesService(deps: ServiceDeps, models: ModelsService) {
         [vector] = await engine.embed(models.artifactOf(active), [observation.activations]);
       }
 
-      return db.transaction(async (tx) => {
+      const store = () => db.transaction(async (tx) => {
         const txRepos = repositories(tx);
 
         // A concurrent request may have stored the same bytes since the check above.
@@ -130,6 +130,18 @@ export function createImagesService(deps: ServiceDeps, models: ModelsService) {
         }
         return { image, face, created: true };
       });
+
+      // On a Postgres server two requests with the same bytes can both pass the check above; the
+      // unique (user, sha256) constraint rejects the second insert, which then returns the first's image.
+      try {
+        return await store();
+      } catch (error) {
+        const stored = error instanceof FacematchError && error.code === ErrorCode.CONFLICT ? await findExisting(userId, decoded.sha256) : null;
+        if (stored === null) {
+          throw error;
+        }
+        return stored;
+      }
     },
 
     /**

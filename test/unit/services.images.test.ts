@@ -2,8 +2,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
+import type { Sql } from '../../src/db/types.js';
+import { ErrorCode, FacematchError } from '../../src/errors.js';
+import { createServices } from '../../src/services/index.js';
 import { rejectsWith } from './fakes/assertions.js';
-import { fakeImage, identityVector } from './fakes/engine.js';
+import { fakeRepositories } from './fakes/database.js';
+import { fakeDecodeImage, fakeImage, identityVector } from './fakes/engine.js';
 import { createTestWorld, type TestWorld } from './fakes/services.js';
 
 /** Enrols two users with two images each and trains model "m", so a model is active. */
@@ -22,6 +26,41 @@ function storedCounts({ db }: TestWorld): { images: number; faces: number; vecto
 }
 
 describe('images service: addImage', () => {
+  it('returns the stored image when a concurrent insert wins', async () => {
+    const world = createTestWorld();
+    // Models a Postgres race: both duplicate checks miss the other request's row, and the
+    // unique (user, sha256) constraint rejects the second insert.
+    let racing = false;
+    let missedChecks = 0;
+    const racingRepositories = (sql: Sql) => {
+      const repos = fakeRepositories(sql);
+      const images = {
+        ...repos.images,
+        findBySha256: async (userId: string, sha256: string) => (racing && missedChecks++ < 2 ? null : repos.images.findBySha256(userId, sha256)),
+        insert: async (image: Parameters<typeof repos.images.insert>[0]) => {
+          if (await repos.images.findBySha256(image.userId, image.sha256)) {
+            throw new FacematchError(ErrorCode.CONFLICT, 'duplicate image');
+          }
+          return repos.images.insert(image);
+        },
+      };
+      return { ...repos, images };
+    };
+    const services = createServices({
+      db: world.db, engine: world.engine, config: world.config, logger: world.logger, repositories: racingRepositories, decodeImage: fakeDecodeImage,
+    });
+    const user = await services.users.createUser({ name: 'Alice' });
+    const first = await services.images.addImage(user.id, fakeImage('alice'));
+
+    racing = true;
+    const second = await services.images.addImage(user.id, fakeImage('alice'));
+
+    assert.equal(missedChecks, 3, 'both checks missed and the lookup after the conflict ran');
+    assert.equal(second.created, false);
+    assert.equal(second.image.id, first.image.id);
+    assert.deepEqual(storedCounts(world), { images: 1, faces: 1, vectors: 0 });
+  });
+
   it('stores image and face without a model', async () => {
     const world = createTestWorld();
     const user = await world.services.users.createUser({ name: 'Alice' });
