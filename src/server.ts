@@ -156,6 +156,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     });
     opened.push({ name: 'training job runner', close: () => services.training.stop(deps.jobGraceMs) });
     await services.training.failInterruptedJobs();
+    await services.training.activateShippedModel();
 
     apollo = await createApolloServer(logger.child({ component: 'apollo' }), {
       maxDepth: config.limits.maxQueryDepth,

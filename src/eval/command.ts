@@ -21,6 +21,7 @@ Options:
   --rank1-people N        DevTest people with 2+ photos in the rank-1 gallery, 0 for all (default 0)
   --out DIR               where lfw-eval.md and lfw-roc.png are written (default docs)
   --options JSON          training options, such as '{"branchEpochs":20}'
+  --model-out DIR         also write the trained model there with float16 weights (for shipping)
 `;
 
 /** Runs the `eval-lfw` command and returns its exit code. */
@@ -37,6 +38,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
       'rank1-people': { type: 'string', default: '0' },
       out: { type: 'string', default: 'docs' },
       options: { type: 'string', default: '{}' },
+      'model-out': { type: 'string' },
     },
   });
 
@@ -50,9 +52,10 @@ export async function runEvalCommand(args: string[]): Promise<number> {
     return value;
   };
 
+  const dirs = defaultEvalDirs(config.dataDir);
   const result = await evaluateLfw({
     lfwDir: path.resolve(values.lfw!),
-    ...defaultEvalDirs(config.dataDir),
+    ...dirs,
     testPairs: count('test-pairs'),
     trainPairs: count('train-pairs'),
     trainPeople: count('train-people'),
@@ -72,5 +75,16 @@ export async function runEvalCommand(args: string[]): Promise<number> {
   await writeFile(path.join(outDir, 'lfw-eval.md'), `# LFW View 1 evaluation\n\n${markdown}\n![ROC curves on DevTest](lfw-roc.png)\n`);
   await writeRocPlot(result, path.join(outDir, 'lfw-roc.png'));
   process.stdout.write(markdown);
+
+  if (values['model-out'] !== undefined) {
+    const { loadTensorflow } = await import('../engine/runtime/tensorflow.js');
+    const { loadArtifact, saveArtifact } = await import('../engine/mmdfr/artifact.js');
+    const { tf } = await loadTensorflow(config.engine.backend);
+    const { network, metadata } = await loadArtifact(tf, dirs.modelDir);
+    const lfw = Object.fromEntries(result.rows.map((row) => [row.name, { accuracy: row.verification.accuracy, auc: row.verification.auc }]));
+    metadata.metrics = { ...metadata.metrics, lfwView1DevTest: { command, pairs: result.testPairs, ...lfw } };
+    await saveArtifact(tf, network, metadata, path.resolve(values['model-out']), { float16: true });
+    process.stdout.write(`\nWrote the model to ${path.resolve(values['model-out'])}\n`);
+  }
   return 0;
 }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { FaceForTraining } from '../db/types.js';
@@ -20,6 +21,9 @@ export const TRAIN_SHARE = 0.85;
 
 export const MIN_TRAINING_USERS = 2;
 export const MIN_FACES_PER_USER = 2;
+
+/** The model shipped in the models folder, used until the first trainModel succeeds. */
+export const SHIPPED_MODEL = { name: 'base', version: 'v1' };
 
 export const INTERRUPTED_MESSAGE = 'INTERRUPTED: the server stopped before the job finished; run trainModel again.';
 
@@ -211,6 +215,41 @@ export function createTrainingService(deps: ServiceDeps) {
      * Marks jobs a previous process left QUEUED or RUNNING as FAILED, and their TRAINING models too.
      * Call once at start, before any trainModel. Returns how many jobs it marked.
      */
+    /**
+     * Registers and activates the shipped model (models/base/v1) when no model is active and it
+     * has never been registered, then embeds the stored faces with it in the background.
+     * Call once at start. Returns the activated model, or null when nothing changed.
+     */
+    async activateShippedModel(): Promise<ModelRecord | null> {
+      if ((await repos.models.getActive()) !== null || (await repos.models.list()).some((m) => m.name === SHIPPED_MODEL.name)) {
+        return null;
+      }
+
+      const artifactPath = path.join(SHIPPED_MODEL.name, SHIPPED_MODEL.version);
+      const outputDir = path.join(config.modelsDir, artifactPath);
+      let metadata: { config: Record<string, unknown>; metrics: Record<string, unknown>; thresholds: ModelRecord['thresholds'] };
+      try {
+        metadata = JSON.parse(await readFile(path.join(outputDir, 'metadata.json'), 'utf8'));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          return null;
+        }
+        throw error;
+      }
+
+      const created = await repos.models.createVersion(SHIPPED_MODEL.name, metadata.config);
+      const model = await repos.models.markReady(created.id, { config: metadata.config, metrics: metadata.metrics, thresholds: metadata.thresholds, artifactPath });
+      await repos.models.activate(model.id);
+      logger.info({ modelId: model.id, model: model.name, version: model.version }, 'activated the shipped model');
+
+      // Faces stored before the shipped model existed get its vectors without delaying the start.
+      embedMissing(model, outputDir, null).then(
+        (count) => count > 0 && logger.info({ modelId: model.id, faces: count }, 'embedded stored faces with the shipped model'),
+        (error: unknown) => logger.error({ err: error, modelId: model.id }, 'embedding stored faces with the shipped model failed'),
+      );
+      return { ...model, active: true };
+    },
+
     async failInterruptedJobs(): Promise<number> {
       const interrupted: TrainingJob[] = [];
       for (let offset = 0; ; offset += 500) {

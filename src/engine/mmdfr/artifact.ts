@@ -17,18 +17,27 @@ const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
 const METADATA_FILE = 'metadata.json';
 
-/** Writes model.json + weights.bin (TF.js layers format) and metadata.json into `dir`. */
-export async function saveArtifact(tf: Tf, network: LayersModel, metadata: ModelMetadata, dir: string): Promise<void> {
+/**
+ * Writes model.json + weights.bin (TF.js layers format) and metadata.json into `dir`.
+ * With `float16`, weights are stored as IEEE half floats (TF.js float16 quantization), half the
+ * size, for models committed to the repository; TF.js widens them to float32 when loading.
+ */
+export async function saveArtifact(tf: Tf, network: LayersModel, metadata: ModelMetadata, dir: string, options: { float16?: boolean } = {}): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
 
   await network.save(tf.io.withSaveHandler(async (artifacts) => {
-    const weightData = artifacts.weightData as ArrayBuffer;
+    let weightData = artifacts.weightData as ArrayBuffer;
+    let weightSpecs = artifacts.weightSpecs ?? [];
+    if (options.float16) {
+      weightData = toFloat16(new Float32Array(weightData)).buffer as ArrayBuffer;
+      weightSpecs = weightSpecs.map((spec) => ({ ...spec, quantization: { dtype: 'float16' as const } }));
+    }
     const modelJson = {
       format: 'layers-model',
       generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
       convertedBy: null,
       modelTopology: artifacts.modelTopology,
-      weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs }],
+      weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weightSpecs }],
     };
     await fs.writeFile(path.join(dir, WEIGHTS_FILE), Buffer.from(weightData));
     await fs.writeFile(path.join(dir, MODEL_FILE), JSON.stringify(modelJson));
@@ -55,4 +64,42 @@ export async function loadArtifact(tf: Tf, dir: string): Promise<{ network: Laye
     weightData,
   }));
   return { network, metadata };
+}
+
+/** Converts float32 values to IEEE 754 half-precision bits, rounding to nearest even. */
+export function toFloat16(values: Float32Array): Uint16Array {
+  const out = new Uint16Array(values.length);
+  const view = new DataView(new ArrayBuffer(4));
+
+  for (let i = 0; i < values.length; i++) {
+    view.setFloat32(0, values[i]);
+    const bits = view.getUint32(0);
+    const sign = (bits >>> 16) & 0x8000;
+    const exponent = ((bits >>> 23) & 0xff) - 127 + 15;
+    const mantissa = bits & 0x7fffff;
+
+    if (exponent >= 0x1f) {
+      // Overflow, infinity and NaN: NaN keeps a mantissa bit.
+      out[i] = sign | 0x7c00 | (((bits >>> 23) & 0xff) === 0xff && mantissa !== 0 ? 0x200 : 0);
+    } else if (exponent <= 0) {
+      // Subnormal half or zero: shift the implicit leading bit in, round to nearest even.
+      if (exponent < -10) {
+        out[i] = sign;
+      } else {
+        const full = mantissa | 0x800000;
+        const shift = 14 - exponent;
+        let half = full >>> shift;
+        const remainder = full & ((1 << shift) - 1);
+        const halfway = 1 << (shift - 1);
+        if (remainder > halfway || (remainder === halfway && (half & 1))) half++;
+        out[i] = sign | half;
+      }
+    } else {
+      let half = sign | (exponent << 10) | (mantissa >>> 13);
+      const remainder = mantissa & 0x1fff;
+      if (remainder > 0x1000 || (remainder === 0x1000 && (half & 1))) half++;
+      out[i] = half;
+    }
+  }
+  return out;
 }
