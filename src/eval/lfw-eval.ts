@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { EngineConfig } from '../config.js';
 import { createEngine } from '../engine/index.js';
 import { loadArtifact } from '../engine/mmdfr/artifact.js';
+import { similarity } from '../engine/mmdfr/calibration.js';
 import { embedActivations } from '../engine/mmdfr/network.js';
 import { rawDescriptor } from '../engine/mmdfr/train.js';
 import { loadTensorflow } from '../engine/runtime/tensorflow.js';
@@ -57,6 +58,7 @@ export interface LfwEvalResult {
   backend: string;
 }
 
+/** Maps activations to unit vectors, so a dot product is their cosine similarity. */
 type Embedder = (activations: Float32Array[]) => Promise<Float32Array[]>;
 
 /**
@@ -161,23 +163,11 @@ async function embedKeys(cache: ActivationCache, keys: string[], embed: Embedder
   return new Map(present.map((key, i) => [key, vectors[i]]));
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let normA = 0;
-  let normB = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    normA += a[i] * a[i];
-    normB += b[i] * b[i];
-  }
-  return dot / (Math.sqrt(normA * normB) || 1);
-}
-
 function scorePairs(pairs: LfwPair[], vectors: Map<string, Float32Array>): ScoredPair[] {
   return pairs.map((pair) => {
     const a = vectors.get(pair.first);
     const b = vectors.get(pair.second);
-    return { same: pair.same, score: a && b ? cosine(a, b) : null };
+    return { same: pair.same, score: a && b ? similarity(a, b) : null };
   });
 }
 
@@ -196,7 +186,7 @@ function rankOne(gallery: Array<{ label: string; key: string }>, probes: Array<{
     }
     let best = { label: '', score: -Infinity };
     for (const g of galleryVectors) {
-      const score = cosine(vector, vectors.get(g.key)!);
+      const score = similarity(vector, vectors.get(g.key)!);
       if (score > best.score) {
         best = { label: g.label, score };
       }

@@ -1,19 +1,7 @@
-/** Creates a seeded PRNG (mulberry32) of floats in [0, 1), so that a failing run can be repeated. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { createRandom, gaussian } from '../../../src/engine/mmdfr/random.js';
 
-/** Standard normal samples by the Box-Muller transform. */
-export function gaussian(random: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
+/** Seeded PRNG of floats in [0, 1), so that a failing run can be repeated. */
+export const seededRandom = createRandom;
 
 export function randomVector(random: () => number, dimensions: number): Float32Array {
   return Float32Array.from({ length: dimensions }, () => gaussian(random));
