@@ -128,14 +128,15 @@ export async function evaluateLfw(options: LfwEvalOptions): Promise<LfwEvalResul
     { name: 'MM-DFR fused vector (512-d)', embed: (list: Float32Array[]) => embedActivations(tf, network, list) },
   ];
 
+  const evaluatedKeys = [...new Set([
+    ...testPairs.flatMap((p) => [p.first, p.second]),
+    ...trainPairs.flatMap((p) => [p.first, p.second]),
+    ...gallery.map((g) => g.key),
+    ...probes.map((p) => p.key),
+  ])];
   const rows: AblationRow[] = [];
   for (const variant of variants) {
-    const vectors = await embedKeys(cache, [...new Set([
-      ...testPairs.flatMap((p) => [p.first, p.second]),
-      ...trainPairs.flatMap((p) => [p.first, p.second]),
-      ...gallery.map((g) => g.key),
-      ...probes.map((p) => p.key),
-    ])], variant.embed);
+    const vectors = await embedKeys(cache, evaluatedKeys, variant.embed);
 
     const verification = verify(scorePairs(trainPairs, vectors), scorePairs(testPairs, vectors));
     const dimensions = [...vectors.values()][0]?.length ?? 0;

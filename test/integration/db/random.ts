@@ -1,4 +1,5 @@
 import { createRandom, gaussian } from '../../../src/engine/mmdfr/random.js';
+import { cosineSimilarity } from '../../../src/services/search.service.js';
 
 /** Seeded PRNG of floats in [0, 1), so that a failing run can be repeated. */
 export const seededRandom = createRandom;
@@ -24,13 +25,5 @@ export function clusteredVectors(random: () => number, count: number, clusters: 
  * so its <=> differs from this by about 1e-6.
  */
 export function cosineDistance(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let normA = 0;
-  let normB = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    normA += a[i] * a[i];
-    normB += b[i] * b[i];
-  }
-  return 1 - dot / Math.sqrt(normA * normB);
+  return 1 - cosineSimilarity(a, b);
 }
