@@ -30,7 +30,7 @@ export function buildFacematchSchema(): Promise<GraphQLSchema> {
   return built;
 }
 
-/** The SDL as committed in schema/schema.graphql: sorted, so the file diff only shows real changes. */
+/** Prints the SDL as committed in schema/schema.graphql, sorted so the file's diff shows only real changes. */
 export async function printFacematchSchema(): Promise<string> {
   return `${printSchema(lexicographicSortSchema(await buildFacematchSchema()))}\n`;
 }

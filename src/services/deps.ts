@@ -13,7 +13,7 @@ export type DecodeImage = (input: string, limits: ImageLimits) => Promise<Decode
 /** Milliseconds since the epoch; tests pass a fake to control throttling. */
 export type Clock = () => number;
 
-/** What every service is built from. The server passes the real ones, unit tests pass fakes. */
+/** Dependencies every service is built from: the server passes the real ones, unit tests pass fakes. */
 export interface ServiceDeps {
   db: Database;
   repositories: RepositoriesFactory;

@@ -21,7 +21,7 @@ export function requireUuid(kind: string, id: string): string {
   return id;
 }
 
-/** The NOT_FOUND error for a well-formed id that matches no row. */
+/** Builds the NOT_FOUND error for a well-formed id that matches no row. */
 export function notFound(kind: string, id: string): FacematchError {
   return new FacematchError(ErrorCode.NOT_FOUND, `No ${kind} with id "${id}".`, { id });
 }

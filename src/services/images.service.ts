@@ -7,7 +7,7 @@ import { notFound, requireUuid } from './ids.js';
 import { requireBase64 } from './image-input.js';
 
 export interface AddImageOptions {
-  /** Which detected face to enrol (0 = largest) when the image shows several. */
+  /** Index of the detected face to enrol (0 = largest) when the image shows several. */
   faceIndex?: number | null;
 }
 
@@ -131,8 +131,8 @@ export function createImagesService(deps: ServiceDeps, models: ModelsService) {
         return { image, face, created: true };
       });
 
-      // On a Postgres server two requests with the same bytes can both pass the check above; the
-      // unique (user, sha256) constraint rejects the second insert, which then returns the first's image.
+      // On a Postgres server two requests with the same bytes can both pass the check above. The
+      // unique (user, sha256) constraint then rejects the second insert, so it returns the first's image.
       try {
         return await store();
       } catch (error) {

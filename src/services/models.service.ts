@@ -65,7 +65,7 @@ export function createModelsService({ db, repositories, config }: ServiceDeps) {
       return active;
     },
 
-    /** The engine's reference to a READY model's artifact folder. */
+    /** Returns the engine's reference to a READY model's artifact folder. */
     artifactOf(model: ModelRecord): ModelArtifactRef {
       if (model.artifactPath === null) {
         throw new Error(`Model ${model.name} v${model.version} (${model.id}) is ${model.status} but has no artifact path.`);

@@ -25,6 +25,7 @@ export async function expectData<T = Record<string, unknown>>(url: string, query
 /** Posts an operation that must fail and returns its first error's code and message. */
 export async function expectError(url: string, query: string, variables: Record<string, unknown> = {}): Promise<{ code: string | undefined; message: string }> {
   const result = await postGraphQL(url, query, variables);
-  assert.ok(result.errors && result.errors.length > 0, `expected an error, got ${JSON.stringify(result.data)}`);
+  assert.ok(result.errors, `expected an error, got ${JSON.stringify(result.data)}`);
+  assert.ok(result.errors.length > 0, 'expected at least one error in the errors list');
   return { code: result.errors[0].extensions?.code, message: result.errors[0].message };
 }
