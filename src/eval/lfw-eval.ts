@@ -6,12 +6,13 @@ import { createEngine } from '../engine/index.js';
 import { loadArtifact } from '../engine/mmdfr/artifact.js';
 import { similarity } from '../engine/mmdfr/calibration.js';
 import { embedActivations } from '../engine/mmdfr/network.js';
-import { rawDescriptor } from '../engine/mmdfr/train.js';
+import { rawDescriptor, rawTrunkOutput } from '../engine/mmdfr/train.js';
 import { loadTensorflow } from '../engine/runtime/tensorflow.js';
 import type { Logger } from '../logger.js';
 import { ActivationCache } from './activation-cache.js';
 import { evenSubset, lfwImagePath, readPairs, readPeople, type LfwPair } from './lfw-dataset.js';
-import { verify, type ScoredPair, type VerificationResult } from './verification.js';
+import { embedKeys, scorePairs, type Embedder } from './pair-scores.js';
+import { verify, type VerificationResult } from './verification.js';
 
 export interface LfwEvalOptions {
   lfwDir: string;
@@ -57,9 +58,6 @@ export interface LfwEvalResult {
   trainSeconds: number;
   backend: string;
 }
-
-/** Maps activations to unit vectors, so a dot product is their cosine similarity. */
-type Embedder = (activations: Float32Array[]) => Promise<Float32Array[]>;
 
 /**
  * Runs the LFW View 1 protocol with an ablation. It trains an MM-DFR model on DevTrain people
@@ -120,9 +118,10 @@ export async function evaluateLfw(options: LfwEvalOptions): Promise<LfwEvalResul
   // Ablation variants are read from the trained network in this thread.
   const { tf, backend } = await loadTensorflow(options.engine.backend);
   const { network, metadata } = await loadArtifact(tf, options.modelDir);
-  const names = metadata.config.modalities;
+  const names = metadata.config.modalities.map((m) => m.name);
   const variants: Array<{ name: string; embed: Embedder }> = [
-    { name: 'pretrained descriptor (holistic trunk, 128-d)', embed: async (list) => list.map(rawDescriptor) },
+    { name: 'pretrained descriptor (dlib trunk, holistic, 128-d)', embed: async (list) => list.map(rawDescriptor) },
+    { name: 'pretrained faceres features (wide face, 1024-d)', embed: async (list) => list.map((a) => rawTrunkOutput(a, 1)) },
     ...names.map((name, m) => ({ name: `branch ${m + 1}: ${name}`, embed: (list: Float32Array[]) => embedActivations(tf, network, list, `branch_${name}`) })),
     { name: 'concatenated branches, no auto-encoder', embed: (list: Float32Array[]) => embedActivations(tf, network, list, 'fusion_input') },
     { name: 'MM-DFR fused vector (512-d)', embed: (list: Float32Array[]) => embedActivations(tf, network, list) },
@@ -156,20 +155,6 @@ export async function evaluateLfw(options: LfwEvalOptions): Promise<LfwEvalResul
     trainSeconds,
     backend,
   };
-}
-
-async function embedKeys(cache: ActivationCache, keys: string[], embed: Embedder): Promise<Map<string, Float32Array>> {
-  const present = keys.filter((key) => cache.get(key));
-  const vectors = await embed(present.map((key) => cache.get(key)!));
-  return new Map(present.map((key, i) => [key, vectors[i]]));
-}
-
-function scorePairs(pairs: LfwPair[], vectors: Map<string, Float32Array>): ScoredPair[] {
-  return pairs.map((pair) => {
-    const a = vectors.get(pair.first);
-    const b = vectors.get(pair.second);
-    return { same: pair.same, score: a && b ? similarity(a, b) : null };
-  });
 }
 
 /** Share of probes whose most similar gallery face has their label; probes without a face count as misses. */

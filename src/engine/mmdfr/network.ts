@@ -2,17 +2,18 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import type { Tf } from '../runtime/tensorflow.js';
 import type { DenseWeights } from './branch.js';
 import type { MmdfrConfig } from './config.js';
-import { MODALITY_COUNT, TRUNK_DIM, VIEWS, assertActivationLayout, trunkOutput } from './layout.js';
+import { MODALITY_COUNT, MODALITY_DIMS, VIEWS, assertActivationLayout, trunkOutput } from './layout.js';
 
 /**
  * Builds the inference network as a standard TF.js layers model, so it saves in TF.js format:
- * 7 inputs [batch, 128] (L2-normalised trunk outputs, one per modality) -> one Dense(512)
- * branch each -> Concatenate [batch, 3584] -> Dense(2048) -> Dense(1024) -> Dense(512).
+ * 8 inputs (L2-normalised trunk outputs, one per modality: [batch, 128] for dlib regions,
+ * [batch, 1024] for the faceres region) -> one Dense(512) branch each -> Concatenate
+ * [batch, 4096] -> Dense(2048) -> Dense(1024) -> Dense(512).
  */
 export function buildNetwork(tf: Tf, config: MmdfrConfig, branches: DenseWeights[], encoders: DenseWeights[]): LayersModel {
-  const inputs = config.modalities.map((name) => tf.input({ shape: [config.trunk.outputDim], name: `trunk_${name}` }));
+  const inputs = config.modalities.map((modality) => tf.input({ shape: [modality.inputDim], name: `trunk_${modality.name}` }));
   const features = inputs.map((input, m) =>
-    tf.layers.dense({ units: config.branchUnits, name: `branch_${config.modalities[m]}`, weights: denseWeights(tf, branches[m]) }).apply(input),
+    tf.layers.dense({ units: config.branchUnits, name: `branch_${config.modalities[m].name}`, weights: denseWeights(tf, branches[m]) }).apply(input),
   );
 
   let output = tf.layers.concatenate({ name: 'fusion_input' }).apply(features as never);
@@ -62,9 +63,10 @@ export async function embedActivations(tf: Tf, network: LayersModel, activations
   const sums: Float32Array[] = [];
   for (let view = 0; view < VIEWS; view++) {
     const inputs = Array.from({ length: MODALITY_COUNT }, (_, m) => {
-      const batch = new Float32Array(n * TRUNK_DIM);
-      activationsList.forEach((activations, i) => batch.set(normalisedTrunkOutput(activations, m, view), i * TRUNK_DIM));
-      return tf.tensor2d(batch, [n, TRUNK_DIM]);
+      const dim = MODALITY_DIMS[m];
+      const batch = new Float32Array(n * dim);
+      activationsList.forEach((activations, i) => batch.set(normalisedTrunkOutput(activations, m, view), i * dim));
+      return tf.tensor2d(batch, [n, dim]);
     });
 
     const output = model.predict(inputs) as import('@tensorflow/tfjs').Tensor;

@@ -5,7 +5,8 @@ import { detectFaces } from '../face/detector.js';
 import { loadArtifact } from '../mmdfr/artifact.js';
 import { embedActivations } from '../mmdfr/network.js';
 import { trainModel } from '../mmdfr/train.js';
-import { computeActivations } from '../mmdfr/trunk.js';
+import { computeActivations, type Trunks } from '../mmdfr/trunk.js';
+import { loadFaceres } from './faceres.js';
 import type { FromWorker, Task, ToWorker, WorkerSettings } from './protocol.js';
 import { faceApiModelDir, loadTensorflow, type Tensorflow } from './tensorflow.js';
 
@@ -26,13 +27,14 @@ function send(message: FromWorker): void {
   port.postMessage(message);
 }
 
-async function start(): Promise<Tensorflow> {
+async function start(): Promise<Tensorflow & { trunks: Trunks }> {
   const runtime = await loadTensorflow(settings.backend);
   const dir = faceApiModelDir();
   await runtime.faceapi.nets.ssdMobilenetv1.loadFromDisk(dir);
   await runtime.faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
   await runtime.faceapi.nets.faceRecognitionNet.loadFromDisk(dir);
-  return runtime;
+  const faceres = await loadFaceres(runtime.tf);
+  return { ...runtime, trunks: { faceapi: runtime.faceapi, faceres } };
 }
 
 async function loadModel(runtime: Tensorflow, path: string): Promise<LayersModel> {
@@ -51,7 +53,7 @@ async function loadModel(runtime: Tensorflow, path: string): Promise<LayersModel
   return network;
 }
 
-async function run(runtime: Tensorflow, id: number, task: Task): Promise<unknown> {
+async function run(runtime: Tensorflow & { trunks: Trunks }, id: number, task: Task): Promise<unknown> {
   const { tf, faceapi } = runtime;
 
   switch (task.kind) {
@@ -59,7 +61,7 @@ async function run(runtime: Tensorflow, id: number, task: Task): Promise<unknown
       const detections = await detectFaces(tf, faceapi, task.image, settings.minFaceScore);
       const faces: FaceObservation[] = [];
       for (const detection of detections) {
-        faces.push({ ...detection, activations: await computeActivations(tf, faceapi, task.image, detection.landmarks) });
+        faces.push({ ...detection, activations: await computeActivations(tf, runtime.trunks, task.image, detection.landmarks) });
       }
       return faces;
     }
