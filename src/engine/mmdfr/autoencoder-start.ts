@@ -3,14 +3,21 @@ import { orthonormalRows } from './random.js';
 
 /**
  * Starting kernels for the stacked auto-encoder, chosen so that the untrained stack keeps the
- * branches' cosine geometry. The concatenated branch features have rank at most
- * modalities x trunk dimension (7 x 128 = 896), because each branch is linear in its trunk output.
+ * branches' cosine geometry. Each branch is linear in its trunk output, so its features have
+ * rank at most min(trunk dimension, branch units): 128 for a dlib region, 512 for faceres.
  */
 
+/** Width of a branch's block in the first layer's output: the rank its features can have. */
+export function unfoldedWidth(branch: DenseWeights): number {
+  return Math.min(branch.inputDim, branch.units);
+}
+
 /**
- * First layer: maps each branch's features back onto its trunk coordinates (the transpose of
- * the branch kernel, which has near-orthonormal rows), so outputs 0..895 carry the centred,
- * weighted trunk outputs and the rest start near zero. Kernel shape [branches x branchUnits, units].
+ * First layer: maps each narrow branch (trunk output smaller than its units) back onto its
+ * trunk coordinates (the transpose of the branch kernel, which has near-orthonormal rows) and
+ * carries each wide branch's features through unchanged, so the first sum(unfoldedWidth)
+ * outputs carry the centred, weighted branch information in branch order and the rest start
+ * near zero. Kernel shape [branches x branchUnits, units].
  */
 export function unfoldBranches(branches: DenseWeights[], units: number, random: () => number): Float32Array {
   const inputDim = branches.reduce((sum, b) => sum + b.units, 0);
@@ -19,37 +26,36 @@ export function unfoldBranches(branches: DenseWeights[], units: number, random: 
   let row = 0;
   let column = 0;
   for (const branch of branches) {
-    if (column + branch.inputDim > units) {
-      throw new Error(`the first auto-encoder layer needs at least ${column + branch.inputDim} units`);
+    const width = unfoldedWidth(branch);
+    if (column + width > units) {
+      throw new Error(`the first auto-encoder layer needs at least ${column + width} units`);
     }
 
-    // kernel[row + j, column + i] = branch.kernel[i, j]
-    for (let i = 0; i < branch.inputDim; i++) {
+    if (branch.inputDim <= branch.units) {
+      // kernel[row + j, column + i] = branch.kernel[i, j]
+      for (let i = 0; i < branch.inputDim; i++) {
+        for (let j = 0; j < branch.units; j++) {
+          kernel[(row + j) * units + column + i] = branch.kernel[i * branch.units + j];
+        }
+      }
+    } else {
       for (let j = 0; j < branch.units; j++) {
-        kernel[(row + j) * units + column + i] = branch.kernel[i * branch.units + j];
+        kernel[(row + j) * units + column + j] = 1;
       }
     }
     row += branch.units;
-    column += branch.inputDim;
-  }
-  return kernel;
-}
-
-/** Carries the first min(inputDim, units) coordinates through unchanged. Kernel shape [inputDim, units]. */
-export function carryThrough(inputDim: number, units: number, random: () => number): Float32Array {
-  const kernel = smallNoise(inputDim * units, random);
-  for (let i = 0; i < Math.min(inputDim, units); i++) {
-    kernel[i * units + i] = 1;
+    column += width;
   }
   return kernel;
 }
 
 /**
- * Last layer: keeps the first `keep` coordinates (the holistic branch) and maps the next
- * `informative - keep` (the patch branches) onto the remaining outputs with an orthonormal
- * projection. Kernel shape [inputDim, units].
+ * Keeps the first `keep` coordinates and maps the next `informative - keep` onto the remaining
+ * outputs: unchanged when they fit, else with `projection` ([units - keep, informative - keep],
+ * orthonormal rows, such as the codes' principal directions) or a random orthonormal one.
+ * Kernel shape [inputDim, units].
  */
-export function compress(inputDim: number, units: number, keep: number, informative: number, random: () => number): Float32Array {
+export function compress(inputDim: number, units: number, keep: number, informative: number, random: () => number, projection?: Float32Array): Float32Array {
   const kernel = smallNoise(inputDim * units, random);
   for (let i = 0; i < keep; i++) {
     kernel[i * units + i] = 1;
@@ -65,10 +71,10 @@ export function compress(inputDim: number, units: number, keep: number, informat
   }
 
   // projection [targets, sources] with orthonormal rows; kernel[keep + s, keep + t] = projection[t, s]
-  const projection = orthonormalRows(targets, sources, random);
+  projection ??= orthonormalRows(targets, sources, random);
   for (let t = 0; t < targets; t++) {
     for (let s = 0; s < sources; s++) {
-      kernel[(keep + s) * units + keep + t] = projection[t * sources + s];
+      kernel[(keep + s) * units + keep + t] = projection![t * sources + s];
     }
   }
   return kernel;

@@ -31,13 +31,27 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
  * so a layer initialised with it keeps the cosine geometry of its input.
  */
 export function orthonormalRows(rows: number, cols: number, random: () => number): Float32Array {
+  return orthonormalise(new Float32Array(0), rows, cols, random);
+}
+
+/**
+ * Gram-Schmidt on the rows of `matrix` (rows x cols, row-major; rows <= cols), in order. A row
+ * that is missing or nearly dependent on the earlier ones is replaced by a random direction.
+ * Returns a new rows x cols matrix with orthonormal rows.
+ */
+export function orthonormalise(matrix: Float32Array, rows: number, cols: number, random: () => number): Float32Array {
   if (rows > cols) {
     throw new Error(`orthonormal rows need rows <= cols, got ${rows} x ${cols}`);
   }
 
   const basis: Float64Array[] = [];
   while (basis.length < rows) {
-    const v = Float64Array.from({ length: cols }, () => gaussian(random));
+    const given = basis.length * cols < matrix.length;
+    const v = given
+      ? Float64Array.from(matrix.subarray(basis.length * cols, (basis.length + 1) * cols))
+      : Float64Array.from({ length: cols }, () => gaussian(random));
+    let before = 0;
+    for (let k = 0; k < cols; k++) before += v[k] * v[k];
     for (const b of basis) {
       let dot = 0;
       for (let k = 0; k < cols; k++) dot += v[k] * b[k];
@@ -46,10 +60,12 @@ export function orthonormalRows(rows: number, cols: number, random: () => number
 
     let norm = 0;
     for (let k = 0; k < cols; k++) norm += v[k] * v[k];
-    norm = Math.sqrt(norm);
-    if (norm < 1e-6) {
+    if (norm < 1e-12 * Math.max(before, 1e-30) || norm === 0) {
+      // Dependent on the rows so far: fall back to a random direction for this row.
+      matrix = matrix.subarray(0, basis.length * cols);
       continue;
     }
+    norm = Math.sqrt(norm);
     for (let k = 0; k < cols; k++) v[k] /= norm;
     basis.push(v);
   }

@@ -2,13 +2,16 @@ import type { TrainProgress, TrainRequest, TrainResult } from '../types.js';
 import type { Tf } from '../runtime/tensorflow.js';
 import { saveArtifact, type ModelMetadata } from './artifact.js';
 import { trainAutoencoderLayer } from './autoencoder.js';
-import { carryThrough, compress, unfoldBranches } from './autoencoder-start.js';
+import { compress, unfoldBranches, unfoldedWidth } from './autoencoder-start.js';
 import { trainBranch, type DenseWeights } from './branch.js';
 import { areaUnderCurve, calibrate, pairScores } from './calibration.js';
 import { resolveConfig, type MmdfrConfig } from './config.js';
-import { MODALITY_COUNT, TRUNK_DIM, VIEWS, assertActivationLayout } from './layout.js';
+import { MODALITIES } from '../face/modalities.js';
+import { MODALITY_COUNT, MODALITY_DIMS, VIEWS, assertActivationLayout } from './layout.js';
 import { buildNetwork, embedActivations, normalise, normalisedTrunkOutput } from './network.js';
 import { createRandom, shuffle } from './random.js';
+import { principalDirections } from './principal.js';
+import { readStartWeights } from './start-weights.js';
 
 /** Share of the job's progress each phase takes; they add up to 1. */
 const PHASE_SHARE = { branches: 0.3, autoencoder: 0.6, calibration: 0.1 };
@@ -37,46 +40,63 @@ export async function trainModel(
     throw new Error(`training needs faces of at least 2 people, got ${classes.length}`);
   }
   const classIndex = new Map(classes.map((label, i) => [label, i]));
+  const start = request.startFrom ? await readStartWeights(tf, request.startFrom, similarityWeight) : null;
 
   // Branches: one identity-supervised 512-unit layer per modality, on both views of every face.
   const labels = Int32Array.from(training.flatMap((s) => Array(VIEWS).fill(classIndex.get(s.label))));
   const branches: DenseWeights[] = [];
   for (let m = 0; m < MODALITY_COUNT; m++) {
-    const inputs = new Float32Array(labels.length * TRUNK_DIM);
+    const dim = MODALITY_DIMS[m];
+    const inputs = new Float32Array(labels.length * dim);
     training.forEach((sample, i) => {
       for (let view = 0; view < VIEWS; view++) {
-        inputs.set(normalisedTrunkOutput(sample.activations, m, view), (i * VIEWS + view) * TRUNK_DIM);
+        inputs.set(normalisedTrunkOutput(sample.activations, m, view), (i * VIEWS + view) * dim);
       }
     });
 
-    branches.push(await trainBranch(tf, inputs, labels, classes.length, TRUNK_DIM, config, random, (report) => {
+    branches.push(await trainBranch(tf, inputs, labels, classes.length, dim, config, random, (report) => {
       const fraction = PHASE_SHARE.branches * ((m + report.epoch / report.epochs) / MODALITY_COUNT);
-      onProgress({ phase: `branch ${config.modalities[m]}`, fraction, epoch: report.epoch, loss: report.loss });
-    }));
+      onProgress({ phase: `branch ${config.modalities[m].name}`, fraction, epoch: report.epoch, loss: report.loss });
+    }, start?.branches[m]));
   }
 
-  // Patch branches enter the fusion scaled by the patch weight; the holistic branch at full weight.
-  const patchWeight = choosePatchWeight(heldOut, config.patchWeight);
-  config.patchWeight = patchWeight;
-  const weighted = branches.map((branch, m) => scaleDense(branch, m === 0 ? 1 : patchWeight));
+  // Branches enter the fusion scaled by the square root of their similarity weight; the holistic
+  // dlib branch at 1. A model started from another keeps its weights, which its encoders expect.
+  const weights = start
+    ? { faceres: start.fusion.faceresWeight, patch: start.fusion.patchWeight }
+    : chooseFusionWeights(heldOut, { faceres: config.faceresWeight, patch: config.patchWeight });
+  config.faceresWeight = weights.faceres;
+  config.patchWeight = weights.patch;
+  const weighted = branches.map((branch, m) => scaleDense(branch, Math.sqrt(similarityWeight(m, weights))));
   let codes = branchFeatures(tf, weighted, training);
 
-  // Stacked auto-encoder, trained greedily one layer at a time on the previous layer's codes.
+  // Stacked auto-encoder, trained greedily one layer at a time on the previous layer's codes. The
+  // starts keep the whole-face branches (dlib holistic, then faceres) through the second layer
+  // and the dlib holistic one through the third; the other information is projected alongside.
   const [units1, units2, units3] = config.autoencoderUnits;
-  const informative = MODALITY_COUNT * TRUNK_DIM;
+  const widths = branches.map(unfoldedWidth);
+  const informative = widths.reduce((sum, width) => sum + width, 0);
+  // Where the rest does not fit, it is projected onto its principal directions in the codes.
+  const compressCodes = (codes: Float32Array, inputDim: number, units: number, keep: number, informativeDim: number): Float32Array => {
+    const projected = informativeDim - keep > units - keep
+      ? principalDirections(tf, codes, inputDim, keep, informativeDim, units - keep, random)
+      : undefined;
+    return compress(inputDim, units, keep, informativeDim, random, projected);
+  };
   const starts = [
     () => unfoldBranches(branches, units1, random),
-    () => carryThrough(units1, units2, random),
-    () => compress(units2, units3, TRUNK_DIM, informative, random),
+    (codes: Float32Array) => compressCodes(codes, units1, units2, widths[0] + widths[1], informative),
+    (codes: Float32Array) => compressCodes(codes, units2, units3, widths[0], Math.min(informative, units2)),
   ];
   const encoders: DenseWeights[] = [];
   let inputDim = branches.length * config.branchUnits;
   for (let layer = 0; layer < 3; layer++) {
     const units = config.autoencoderUnits[layer];
-    const trained = await trainAutoencoderLayer(tf, codes, inputDim, starts[layer](), units, config, random, (report) => {
+    const startKernel = start ? start.encoders[layer].kernel : starts[layer](codes);
+    const trained = await trainAutoencoderLayer(tf, codes, inputDim, startKernel, units, config, random, (report) => {
       const fraction = PHASE_SHARE.branches + PHASE_SHARE.autoencoder * ((layer + report.epoch / report.epochs) / 3);
       onProgress({ phase: `autoencoder layer ${layer + 1}`, fraction, epoch: report.epoch, loss: report.loss });
-    });
+    }, start?.encoders[layer].bias);
     encoders.push(trained.encoder);
     codes = trained.codes;
     inputDim = units;
@@ -106,6 +126,7 @@ export async function trainModel(
       heldOutIdentities: new Set(heldOut.map((s) => s.label)).size,
       seconds: (Date.now() - started) / 1000,
       backend,
+      ...(request.startFrom ? { startedFrom: request.startFrom } : {}),
     },
     createdAt: new Date().toISOString(),
   };
@@ -120,18 +141,32 @@ export async function trainModel(
 /** Impostor pairs a held-out set needs before identities are held out at all (1 / FAR 1 %). */
 const MIN_IMPOSTOR_PAIRS_TO_HOLD_OUT = 100;
 
-/** Patch weights tried on held-out identities, and the genuine pairs needed to trust the choice. */
+/** Similarity weights tried on held-out identities, and the genuine pairs needed to trust the choice. */
+const FACERES_WEIGHT_GRID = [0, 0.25, 0.5, 0.75, 1, 1.5];
 const PATCH_WEIGHT_GRID = [0, 0.05, 0.1, 0.2, 0.35, 0.5];
 const MIN_GENUINE_PAIRS_FOR_CHOICE = 30;
 
+interface FusionWeights {
+  faceres: number;
+  patch: number;
+}
+
+/** Similarity weight of branch m: 1 for the dlib holistic face, else the faceres or the patch weight. */
+function similarityWeight(m: number, weights: FusionWeights): number {
+  if (m === 0) {
+    return 1;
+  }
+  return MODALITIES[m].trunk === 'faceres' ? weights.faceres : weights.patch;
+}
+
 /**
- * Chooses the patch weight with the best area under the ROC curve on held-out identities, by
- * fusing the trunk's cosine similarities (holistic + weight x each patch). Falls back to
- * `fallback` when the held-out set has too few genuine pairs to choose from.
- * NOTE: with the shipped trunk, patch similarities added to the holistic one lowered LFW
+ * Chooses the faceres and patch weights with the best area under the ROC curve on held-out
+ * identities, by fusing the trunks' cosine similarities (dlib holistic + weight x each other
+ * modality). Falls back to `fallback` when the held-out set has too few genuine pairs.
+ * NOTE: with the dlib trunk, patch similarities added to the holistic one lowered LFW
  * verification accuracy at every weight above 0.1 on 297 DevTest pairs, so small weights win.
  */
-function choosePatchWeight(heldOut: Array<{ label: string; activations: Float32Array }>, fallback: number): number {
+function chooseFusionWeights(heldOut: Array<{ label: string; activations: Float32Array }>, fallback: FusionWeights): FusionWeights {
   const features = heldOut.map((s) => Array.from({ length: MODALITY_COUNT }, (_, m) => viewAverage(s.activations, m)));
   const labels = heldOut.map((s) => s.label);
   const perModality = Array.from({ length: MODALITY_COUNT }, (_, m) => pairScores(features.map((f) => f[m]), labels));
@@ -139,24 +174,28 @@ function choosePatchWeight(heldOut: Array<{ label: string; activations: Float32A
     return fallback;
   }
 
-  let best = { weight: fallback, auc: -1 };
-  for (const weight of PATCH_WEIGHT_GRID) {
-    const fuse = (kind: 'genuine' | 'impostor') =>
-      perModality[0][kind].map((score, i) => score + weight * perModality.slice(1).reduce((sum, m) => sum + m[kind][i], 0));
-    const auc = areaUnderCurve(fuse('genuine'), fuse('impostor')) ?? -1;
-    if (auc > best.auc) {
-      best = { weight, auc };
+  let best = { weights: fallback, auc: -1 };
+  for (const faceres of FACERES_WEIGHT_GRID) {
+    for (const patch of PATCH_WEIGHT_GRID) {
+      const weights = { faceres, patch };
+      const fuse = (kind: 'genuine' | 'impostor') =>
+        perModality[0][kind].map((_, i) => perModality.reduce((sum, scores, m) => sum + similarityWeight(m, weights) * scores[kind][i], 0));
+      const auc = areaUnderCurve(fuse('genuine'), fuse('impostor')) ?? -1;
+      if (auc > best.auc) {
+        best = { weights, auc };
+      }
     }
   }
-  return best.weight;
+  return best.weights;
 }
 
 /** Unit-length average of one modality's aligned and mirrored trunk outputs. */
 function viewAverage(activations: Float32Array, modality: number): Float32Array {
-  const sum = new Float32Array(TRUNK_DIM);
+  const dim = MODALITY_DIMS[modality];
+  const sum = new Float32Array(dim);
   for (let view = 0; view < VIEWS; view++) {
     const part = normalisedTrunkOutput(activations, modality, view);
-    for (let k = 0; k < TRUNK_DIM; k++) sum[k] += part[k];
+    for (let k = 0; k < dim; k++) sum[k] += part[k];
   }
   return normalise(sum);
 }
@@ -193,6 +232,11 @@ export function rawDescriptor(activations: Float32Array): Float32Array {
   return viewAverage(activations, 0);
 }
 
+/** Returns one modality's trunk output averaged over both views, unit length: a pretrained trunk alone. */
+export function rawTrunkOutput(activations: Float32Array, modality: number): Float32Array {
+  return viewAverage(activations, modality);
+}
+
 function scaleDense(weights: DenseWeights, factor: number): DenseWeights {
   return { ...weights, kernel: weights.kernel.map((v) => v * factor), bias: weights.bias.map((v) => v * factor) };
 }
@@ -201,13 +245,14 @@ function scaleDense(weights: DenseWeights, factor: number): DenseWeights {
 function branchFeatures(tf: Tf, branches: DenseWeights[], samples: Array<{ activations: Float32Array }>): Float32Array {
   return tf.tidy(() => {
     const parts = branches.map((branch, m) => {
-      const inputs = new Float32Array(samples.length * VIEWS * TRUNK_DIM);
+      const dim = MODALITY_DIMS[m];
+      const inputs = new Float32Array(samples.length * VIEWS * dim);
       samples.forEach((sample, i) => {
         for (let view = 0; view < VIEWS; view++) {
-          inputs.set(normalisedTrunkOutput(sample.activations, m, view), (i * VIEWS + view) * TRUNK_DIM);
+          inputs.set(normalisedTrunkOutput(sample.activations, m, view), (i * VIEWS + view) * dim);
         }
       });
-      const x = tf.tensor2d(inputs, [samples.length * VIEWS, TRUNK_DIM]);
+      const x = tf.tensor2d(inputs, [samples.length * VIEWS, dim]);
       return tf.add(tf.matMul(x, tf.tensor2d(branch.kernel, [branch.inputDim, branch.units])), tf.tensor1d(branch.bias));
     });
     return tf.concat(parts, 1).dataSync() as Float32Array;
