@@ -46,6 +46,11 @@ export interface TrainRequest {
   outputDir: string;
   samples: TrainSample[];
   options: TrainOptions;
+  /**
+   * Folder of a trained model whose branch and auto-encoder weights start, and anchor, the new
+   * one, so a few enrolled people refine it instead of replacing what it learned.
+   */
+  startFrom?: string;
 }
 
 export interface TrainProgress {

@@ -7,7 +7,7 @@ import { minimise, type EpochReport } from './optimise.js';
  * Greedy pre-training of one auto-encoder layer: encoder h = x E + b (linear) and decoder
  * x' = h D + c, trained to reconstruct its input codes `inputs` [n, inputDim].
  *
- * The encoder starts at `startKernel`, and a penalty on its distance from there keeps the
+ * The encoder starts at `startKernel` (and `startBias`, else zero), and a penalty on its distance from there keeps the
  * layer close to a map that preserves the cosine geometry of its input. The decoder starts
  * at the transpose. Linear units are kept on purpose: with a few thousand training faces a
  * nonlinearity here fitted the training identities and lost accuracy on new people.
@@ -22,12 +22,13 @@ export async function trainAutoencoderLayer(
   config: MmdfrConfig,
   random: () => number,
   onEpoch: (report: EpochReport) => void,
+  startBias?: Float32Array,
 ): Promise<{ encoder: DenseWeights; codes: Float32Array }> {
   const n = inputs.length / inputDim;
   const x = tf.tensor2d(inputs, [n, inputDim]);
   const kernel0 = tf.tensor2d(startKernel, [inputDim, units]);
   const encoderKernel = tf.variable(kernel0.clone());
-  const encoderBias = tf.variable(tf.zeros([units]));
+  const encoderBias = tf.variable(startBias ? tf.tensor1d(startBias) : tf.zeros([units]));
   const decoderKernel = tf.variable(tf.transpose(kernel0));
   const decoderBias = tf.variable(tf.zeros([inputDim]));
 

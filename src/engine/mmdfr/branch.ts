@@ -16,7 +16,8 @@ export interface DenseWeights {
  *
  * `inputs` are L2-normalised trunk outputs [n, inputDim] and `labels` class indices 0..classCount-1.
  * The kernel starts as an orthonormal map and the bias as minus the mapped mean, so the untrained
- * layer is the trunk's own cosine geometry after centring. A cosine softmax (features and class
+ * layer is the trunk's own cosine geometry after centring; or both start at `start`, a layer
+ * trained before. A cosine softmax (features and class
  * weights normalised, logits scaled by `softmaxScale`) supervises identities, and a penalty on
  * the distance from the starting kernel keeps a few thousand photos from erasing what the trunk knew.
  */
@@ -29,16 +30,19 @@ export async function trainBranch(
   config: MmdfrConfig,
   random: () => number,
   onEpoch: (report: EpochReport) => void,
+  start: DenseWeights | null = null,
 ): Promise<DenseWeights> {
   const n = labels.length;
   const units = config.branchUnits;
-  const startKernel = orthonormalRows(inputDim, units, random);
+  const startKernel = start?.kernel ?? orthonormalRows(inputDim, units, random);
 
   const x = tf.tensor2d(inputs, [n, inputDim]);
   const y = tf.tensor1d(labels, 'int32');
   const kernel0 = tf.tensor2d(startKernel, [inputDim, units]);
   const kernel = tf.variable(kernel0.clone());
-  const bias = tf.variable(tf.tidy(() => tf.neg(tf.matMul(tf.mean(x, 0, true), kernel0)).reshape([units])));
+  const bias = tf.variable(start
+    ? tf.tensor1d(start.bias)
+    : tf.tidy(() => tf.neg(tf.matMul(tf.mean(x, 0, true), kernel0)).reshape([units])));
 
   // Class weights start at each identity's normalised mean feature, so training begins near a good optimum.
   // The sums are built with a one-hot matrix product because wasm has no UnsortedSegmentSum kernel.
