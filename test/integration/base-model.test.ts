@@ -18,7 +18,7 @@ describe('shipped base model', () => {
   let url: string;
 
   before(async () => {
-    await fs.access(path.join(MODELS_DIR, 'base', 'v1', 'model.json'));
+    await fs.access(path.join(MODELS_DIR, 'base', 'v2', 'model.json'));
     const config = loadConfig({ FACEMATCH_PORT: '0', FACEMATCH_DATA_DIR: 'memory://', FACEMATCH_MODELS_DIR: MODELS_DIR, FACEMATCH_ENGINE_WORKERS: '2' });
     server = await createServer(config, { logger: createLogger('warn') });
     url = await server.start();

@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { createEngine, ACTIVATION_LENGTH, type Engine, type RgbImage } from '../../src/engine/index.js';
 import { createLogger } from '../../src/logger.js';
 import { lfwImage, lfwPeople, skipWithoutLfw } from '../support/faces.js';
+
+const SHIPPED_MODEL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'base', 'v2');
 
 async function loadRgb(file: string | Buffer): Promise<RgbImage> {
   const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -154,5 +157,37 @@ describe('engine on real photos', { skip: skipWithoutLfw }, () => {
       }
     }
     assert.ok(same / sameCount > different / differentCount + 0.2, `mean same ${same / sameCount}, different ${different / differentCount}`);
+  });
+
+  test('a model started from the shipped base model stays close to it', async () => {
+    const people = lfwPeople('peopleDevTrain.txt', 4).slice(8, 12);
+    const samples: Array<{ label: string; activations: Float32Array }> = [];
+    for (const person of people) {
+      for (let index = 1; index <= 3; index++) {
+        const [face] = await engine.detectFaces(await loadRgb(lfwImage(person.name, index)));
+        if (face) {
+          samples.push({ label: person.name, activations: face.activations });
+        }
+      }
+    }
+
+    // Four people are far too few to learn a face space: a start from scratch gives vectors
+    // unrelated to the base model's, a start from it keeps them close.
+    const options = { branchEpochs: 3, autoencoderEpochs: 1, validationFraction: 0 };
+    const refinedDir = path.join(modelsDir, 'refined', 'v1');
+    const scratchDir = path.join(modelsDir, 'scratch', 'v1');
+    await engine.train({ outputDir: refinedDir, samples, options, startFrom: SHIPPED_MODEL }, () => {});
+    await engine.train({ outputDir: scratchDir, samples, options }, () => {});
+
+    const activations = samples.map((s) => s.activations);
+    const base = await engine.embed({ path: SHIPPED_MODEL }, activations);
+    const refined = await engine.embed({ path: refinedDir }, activations);
+    const scratch = await engine.embed({ path: scratchDir }, activations);
+    const meanAgreement = (vectors: Float32Array[]): number => vectors.reduce((sum, v, i) => sum + cosine(v, base[i]), 0) / vectors.length;
+
+    assert.ok(meanAgreement(refined) > 0.9, `refined model agrees with the base by ${meanAgreement(refined)}`);
+    assert.ok(meanAgreement(scratch) < 0.5, `a model from scratch agrees with the base by ${meanAgreement(scratch)}`);
+    const metadata = JSON.parse(await fs.readFile(path.join(refinedDir, 'metadata.json'), 'utf8'));
+    assert.equal(metadata.training.startedFrom, SHIPPED_MODEL);
   });
 });

@@ -1,6 +1,7 @@
 import type { Tf } from '../runtime/tensorflow.js';
 import type { MmdfrConfig } from './config.js';
 import { minimise, type EpochReport } from './optimise.js';
+import { principalDirections } from './principal.js';
 import { orthonormalRows } from './random.js';
 
 /** A trained branch feature layer: y = x kernel + bias, kernel [inputDim, units] row-major. */
@@ -12,11 +13,31 @@ export interface DenseWeights {
 }
 
 /**
+ * A [inputDim, units] kernel that keeps the inputs' cosine geometry as far as `units` allow:
+ * orthonormal rows when the inputs fit (a rotation into a wider space), else the transpose of
+ * the inputs' leading principal directions (a projection that keeps the most variance).
+ */
+function geometricStart(tf: Tf, inputs: Float32Array, inputDim: number, units: number, random: () => number): Float32Array {
+  if (inputDim <= units) {
+    return orthonormalRows(inputDim, units, random);
+  }
+
+  const directions = principalDirections(tf, inputs, inputDim, 0, inputDim, units, random);
+  const kernel = new Float32Array(inputDim * units);
+  for (let u = 0; u < units; u++) {
+    for (let i = 0; i < inputDim; i++) {
+      kernel[i * units + u] = directions[u * inputDim + i];
+    }
+  }
+  return kernel;
+}
+
+/**
  * Trains one modality's 512-unit feature layer above the frozen trunk with identity supervision.
  *
  * `inputs` are L2-normalised trunk outputs [n, inputDim] and `labels` class indices 0..classCount-1.
- * The kernel starts as an orthonormal map and the bias as minus the mapped mean, so the untrained
- * layer is the trunk's own cosine geometry after centring; or both start at `start`, a layer
+ * The kernel starts as a geometry-keeping map (geometricStart) and the bias as minus the mapped
+ * mean, so the untrained layer is the trunk's own cosine geometry after centring; or both start at `start`, a layer
  * trained before. A cosine softmax (features and class
  * weights normalised, logits scaled by `softmaxScale`) supervises identities, and a penalty on
  * the distance from the starting kernel keeps a few thousand photos from erasing what the trunk knew.
@@ -34,7 +55,7 @@ export async function trainBranch(
 ): Promise<DenseWeights> {
   const n = labels.length;
   const units = config.branchUnits;
-  const startKernel = start?.kernel ?? orthonormalRows(inputDim, units, random);
+  const startKernel = start?.kernel ?? geometricStart(tf, inputs, inputDim, units, random);
 
   const x = tf.tensor2d(inputs, [n, inputDim]);
   const y = tf.tensor1d(labels, 'int32');

@@ -34,6 +34,8 @@ export interface MmdfrConfig {
   faceresWeight: number;
   branchEpochs: number;
   autoencoderEpochs: number;
+  /** Epochs of end-to-end fine-tuning of the auto-encoder stack; 0 skips it. Kept only when held-out accuracy gains. */
+  fineTuneEpochs: number;
   learningRate: number;
   /** Weight of the penalty that keeps trained kernels near their geometry-preserving start. */
   anchorPenalty: number;
@@ -66,6 +68,7 @@ export const DEFAULT_CONFIG: MmdfrConfig = {
   faceresWeight: 0.75,
   branchEpochs: 30,
   autoencoderEpochs: 8,
+  fineTuneEpochs: 6,
   learningRate: 1e-3,
   anchorPenalty: 0.05,
   softmaxScale: 16,
@@ -79,7 +82,7 @@ export const DEFAULT_CONFIG: MmdfrConfig = {
 /** Merges training options over the defaults and checks their ranges. */
 export function resolveConfig(options: Partial<MmdfrConfig>): MmdfrConfig {
   const config: MmdfrConfig = { ...DEFAULT_CONFIG };
-  for (const key of ['branchEpochs', 'autoencoderEpochs', 'validationFraction', 'seed', 'patchWeight', 'faceresWeight'] as const) {
+  for (const key of ['branchEpochs', 'autoencoderEpochs', 'validationFraction', 'seed', 'patchWeight', 'faceresWeight', 'fineTuneEpochs'] as const) {
     if (options[key] !== undefined && options[key] !== null) {
       config[key] = options[key] as number;
     }
@@ -87,6 +90,7 @@ export function resolveConfig(options: Partial<MmdfrConfig>): MmdfrConfig {
 
   checkRange('branchEpochs', config.branchEpochs, 1, 500);
   checkRange('autoencoderEpochs', config.autoencoderEpochs, 1, 200);
+  checkRange('fineTuneEpochs', config.fineTuneEpochs, 0, 200);
   checkRange('validationFraction', config.validationFraction, 0, 0.5);
   checkRange('patchWeight', config.patchWeight, 0, 1);
   checkRange('faceresWeight', config.faceresWeight, 0, 2);

@@ -12,9 +12,10 @@ import { buildNetwork, embedActivations, normalise, normalisedTrunkOutput } from
 import { createRandom, shuffle } from './random.js';
 import { principalDirections } from './principal.js';
 import { readStartWeights } from './start-weights.js';
+import { fineTuneEncoders } from './fine-tune.js';
 
 /** Share of the job's progress each phase takes; they add up to 1. */
-const PHASE_SHARE = { branches: 0.3, autoencoder: 0.6, calibration: 0.1 };
+const PHASE_SHARE = { branches: 0.25, autoencoder: 0.45, fineTune: 0.2, calibration: 0.1 };
 
 /**
  * Trains an MM-DFR model from labelled cached activations and saves it to request.outputDir.
@@ -68,7 +69,8 @@ export async function trainModel(
   config.faceresWeight = weights.faceres;
   config.patchWeight = weights.patch;
   const weighted = branches.map((branch, m) => scaleDense(branch, Math.sqrt(similarityWeight(m, weights))));
-  let codes = branchFeatures(tf, weighted, training);
+  const branchCodes = branchFeatures(tf, weighted, training);
+  let codes = branchCodes;
 
   // Stacked auto-encoder, trained greedily one layer at a time on the previous layer's codes. The
   // starts keep the whole-face branches (dlib holistic, then faceres) through the second layer
@@ -102,8 +104,29 @@ export async function trainModel(
     inputDim = units;
   }
 
+  // End-to-end fine-tuning of the stack, kept only when it raises the held-out ROC AUC: with
+  // no held-out identities there is nothing to judge it by, so it is skipped.
+  let fineTuned = false;
+  if (config.fineTuneEpochs > 0 && heldOut.length >= 2) {
+    const tuned = await fineTuneEncoders(tf, branchCodes, labels, classes.length, encoders, config, random, (report) => {
+      const fraction = PHASE_SHARE.branches + PHASE_SHARE.autoencoder + PHASE_SHARE.fineTune * (report.epoch / report.epochs);
+      onProgress({ phase: 'fine-tuning', fraction, epoch: report.epoch, loss: report.loss });
+    });
+    const heldOutAuc = async (candidate: DenseWeights[]): Promise<number> => {
+      const network = buildNetwork(tf, config, weighted, candidate);
+      const vectors = await embedActivations(tf, network, heldOut.map((s) => s.activations));
+      network.dispose();
+      const { genuine, impostor } = pairScores(vectors, heldOut.map((s) => s.label));
+      return areaUnderCurve(genuine, impostor) ?? 0;
+    };
+    if ((await heldOutAuc(tuned)) > (await heldOutAuc(encoders))) {
+      encoders.splice(0, encoders.length, ...tuned);
+      fineTuned = true;
+    }
+  }
+
   // Calibration on held-out identities when there are enough, otherwise on the training faces.
-  onProgress({ phase: 'calibration', fraction: PHASE_SHARE.branches + PHASE_SHARE.autoencoder });
+  onProgress({ phase: 'calibration', fraction: 1 - PHASE_SHARE.calibration });
   const network = buildNetwork(tf, config, weighted, encoders);
   const calibrationSet = heldOut.length >= 2 ? heldOut : training;
   const vectors = await embedActivations(tf, network, calibrationSet.map((s) => s.activations));
@@ -113,6 +136,7 @@ export async function trainModel(
 
   const metrics = {
     calibratedOn: calibrationSet === heldOut ? 'held-out identities' : 'training identities (too few held out)',
+    fineTuned,
     ...fused.metrics,
     rawDescriptor: { accuracy: raw.metrics.accuracy, auc: raw.metrics.auc },
   };
