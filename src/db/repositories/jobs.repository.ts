@@ -138,7 +138,7 @@ export function createJobsRepository(sql: Sql): JobsRepository {
     },
 
     /** Throws RangeError when progress is outside 0..1. */
-    updateProgress(id, owner, update) {
+    async updateProgress(id, owner, update) {
       if (!(update.progress >= 0 && update.progress <= 1)) {
         throw new RangeError(`Job progress must be from 0 to 1, got ${update.progress}.`);
       }
