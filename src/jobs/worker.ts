@@ -24,7 +24,7 @@ export interface JobWorkerOptions {
   backend: string;
   /** Lease of a claimed job in milliseconds; renewed every third of it. */
   leaseMs: number;
-  /** Wait between two looks for a job when the queue is empty, in milliseconds. */
+  /** Interval between two polls for a job while the queue is empty, in milliseconds. */
   pollMs: number;
   kinds?: JobKind[];
   clock?: Clock;
@@ -199,7 +199,7 @@ export class JobWorker {
     }
     log.info({ modelName: job.modelName }, 'job started');
 
-    // Renews the lease every third of it; the answer also carries a cancel request.
+    // Renews the lease every third of it. The renewal also returns whether a cancel was requested.
     const heartbeat = setInterval(() => {
       this.repos.jobs.renewLease(job.id, this.id, this.options.leaseMs).then(
         (state) => progress.apply(state),
