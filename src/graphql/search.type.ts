@@ -57,7 +57,7 @@ export class FaceMatchesType {
   @Field(() => Boolean, { nullable: true, description: 'True when no enrolled face reaches the threshold; null when no threshold applies.' })
   unknown!: boolean | null;
 
-  @Field(() => ModelType, { description: 'The model version whose vectors answered; every match comes from this one model.' })
+  @Field(() => ModelType, { description: 'The model version that embedded the query and the matches; every match comes from this one model.' })
   model!: ModelType;
 }
 

@@ -34,7 +34,7 @@ export interface FaceMatchesResult {
   identity: FaceMatch | null;
   /** True when a threshold applies and no match reaches it; null without a threshold. */
   unknown: boolean | null;
-  /** The model whose vectors answered; the search reads only this model's vectors. */
+  /** The model that embedded the query; the search reads only this model's vectors. */
   model: ModelRecord;
 }
 

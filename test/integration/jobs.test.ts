@@ -225,7 +225,7 @@ describe('durable jobs with worker processes', { skip: skipWithoutLfw }, () => {
     await doomed.exited;
     console.log(`# killed the worker at ${midRun.phase}, progress ${midRun.progress.toFixed(3)}`);
 
-    // The previously active model keeps answering while the job has no live worker.
+    // The previously active model still serves searches while the job has no live worker.
     const { similarFaces } = await expectData<{ similarFaces: SimilarAnswer[] }>(url, SIMILAR, { image: query });
     assert.equal(similarFaces[0].model.name, 'base');
     assert.equal(similarFaces[0].matches[0].user.id, userIds[0]);
@@ -237,7 +237,7 @@ describe('durable jobs with worker processes', { skip: skipWithoutLfw }, () => {
     workers.push(successor);
     const successorId = await successor.started;
 
-    // Searches run throughout the second attempt; each answer is checked against one model below.
+    // Searches run throughout the second attempt, and each result is checked against one model below.
     const answers: SimilarAnswer[] = [];
     let searching = true;
     const searches = (async () => {
@@ -273,7 +273,7 @@ describe('durable jobs with worker processes', { skip: skipWithoutLfw }, () => {
     assert.ok(done.losses.length > 10, `${done.losses.length} epoch losses recorded`);
     assert.ok(done.losses.every((point) => Number.isFinite(point.loss) && point.epoch >= 1));
 
-    // Every answer comes from one model: each similarity matches that model's stored vector of the face.
+    // Each result comes from one model: every similarity equals the cosine with that model's stored vector of the face.
     const modelNames = new Set(answers.map((answer) => answer.model.name));
     assert.deepEqual([...modelNames].sort(), ['base', 'survivor'], 'the answers span the switch');
     const queryVectors = new Map<string, number[]>();
@@ -383,7 +383,7 @@ describe('durable jobs with worker processes', { skip: skipWithoutLfw }, () => {
     assert.match(error.message, /already ended with status SUCCEEDED; only QUEUED or RUNNING jobs can be cancelled/);
   });
 
-  test('deleteModel removes vectors and files', async () => {
+  test('deleteModel removes a version', async () => {
     const { deleteModel } = await expectData<{ deleteModel: { name: string; version: number } }>(url,
       'mutation { deleteModel(name: "base", version: 1) { name version } }');
     assert.deepEqual(deleteModel, { name: 'base', version: 1 });
