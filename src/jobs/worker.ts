@@ -183,6 +183,12 @@ export class JobWorker {
       if (job.kind === 'import') {
         await this.repos.importImages.deleteByJob(job.id);
       }
+
+      // The version a dead train attempt created must not stay TRAINING, or deleteModel keeps rejecting it.
+      const model = job.modelId === null || job.kind !== 'train' ? null : await this.repos.models.get(job.modelId);
+      if (model !== null && model.status === 'TRAINING') {
+        await this.repos.models.markFailed(model.id);
+      }
     }
     await this.repos.workers.removeSilent(this.options.leaseMs * SILENT_WORKER_LEASES);
   }
