@@ -216,11 +216,13 @@ export class JobWorker {
     try {
       const result = await this.options.handlers[job.kind]({ job, workerId: this.id, repos: this.repos, progress, signal: controller.signal, log });
       await progress.flush();
-      if (controller.signal.aborted) {
-        throw controller.signal.reason;
+
+      // A cancel that arrives after the handler finished is too late: its work (an activation, say) is done.
+      if (await this.repos.jobs.finish(job.id, this.id, 'SUCCEEDED', { result })) {
+        log.info({ result }, 'job succeeded');
+      } else {
+        log.warn('job finished after this worker lost its lease; the result was not recorded');
       }
-      await this.repos.jobs.finish(job.id, this.id, 'SUCCEEDED', { result });
-      log.info({ result }, 'job succeeded');
     } catch (error) {
       await progress.flush();
       await this.recordFailure(job, error, controller.signal, log);
