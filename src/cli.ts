@@ -17,7 +17,8 @@ const REPEATED_SIGNAL_GRACE_MS = 2_000;
 export const USAGE = `Usage: facematch [command] [options]
 
 Commands:
-  serve            Start the GraphQL server (default).
+  serve            Start the GraphQL server (default); it runs a job worker too unless FACEMATCH_WORKER=off.
+  worker           Start a standalone job worker against the Postgres server in DATABASE_URL.
   schema [FILE]    Write the GraphQL SDL to FILE (default schema/schema.graphql).
   migrate          Apply database migrations, then exit.
   eval-lfw         Measure face vectors on LFW View 1 with an ablation (eval-lfw --help).
@@ -25,7 +26,7 @@ Commands:
 
 Configuration comes from environment variables such as FACEMATCH_HOST, FACEMATCH_PORT,
 DATABASE_URL (Postgres; embedded PGlite in FACEMATCH_DATA_DIR when unset),
-FACEMATCH_MODELS_DIR and FACEMATCH_LOG_LEVEL.
+FACEMATCH_MODELS_DIR, FACEMATCH_WORKER (on or off) and FACEMATCH_LOG_LEVEL.
 `;
 
 async function serve(): Promise<number> {
@@ -36,9 +37,15 @@ async function serve(): Promise<number> {
   const server = await createServer(config, { logger });
   await server.start();
 
-  // The first SIGINT or SIGTERM stops gracefully; another one a while later exits at once.
-  // Signals within the grace period are one stop request: Ctrl-C under `npm start` reaches the
-  // server twice, from the terminal and forwarded by npm.
+  return untilSignal(logger, () => server.stop());
+}
+
+/**
+ * Runs until SIGINT or SIGTERM, then calls `stop`; a second signal after the grace period exits at once.
+ * Signals within the grace period are one stop request: Ctrl-C under npm reaches the process twice,
+ * from the terminal and forwarded by npm.
+ */
+function untilSignal(logger: ReturnType<typeof createLogger>, stop: () => Promise<void>): Promise<number> {
   return new Promise<number>((resolve) => {
     let stoppingSince: number | null = null;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -51,7 +58,7 @@ async function serve(): Promise<number> {
       }
       stoppingSince = Date.now();
       logger.info({ signal }, 'shutting down');
-      server.stop().then(
+      stop().then(
         () => resolve(EXIT_OK),
         (error: unknown) => {
           logger.error({ err: error }, 'shutdown failed');
@@ -61,6 +68,56 @@ async function serve(): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+  });
+}
+
+/**
+ * Starts a standalone job worker: its own engine, and the Postgres server of DATABASE_URL shared
+ * with the API. The embedded PGlite opens in one process only, so it is rejected.
+ */
+async function worker(): Promise<number> {
+  const config = loadConfig();
+  if (config.databaseUrl === undefined) {
+    process.stderr.write(
+      'facematch worker: DATABASE_URL is not set. A standalone worker needs the Postgres server the API uses, ' +
+        'because the embedded PGlite database opens in one process only. Set DATABASE_URL=postgres://..., ' +
+        'or run `facematch serve` without FACEMATCH_WORKER=off to take jobs inside the API process.\n',
+    );
+    return EXIT_USAGE;
+  }
+
+  const logger = createLogger(config.logLevel);
+  const { openDatabase, repositories } = await import('./db/index.js');
+  const { createEngine } = await import('./engine/index.js');
+  const { decodeImage } = await import('./images/index.js');
+  const { createServices } = await import('./services/index.js');
+  const { createJobWorker } = await import('./jobs/index.js');
+
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, poolSize: config.databasePoolSize });
+  let engine: Awaited<ReturnType<typeof createEngine>>;
+  try {
+    engine = await createEngine(config.engine, logger.child({ component: 'engine' }));
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  logger.info({ backend: engine.backend, engineWorkers: engine.workers }, 'worker engine started');
+
+  const services = createServices({ db, engine, config, logger, repositories, decodeImage });
+  const jobWorker = createJobWorker({ db, repositories, engine, images: services.images, config, logger });
+  try {
+    await jobWorker.start();
+  } catch (error) {
+    await engine.close();
+    await db.close();
+    throw error;
+  }
+
+  return untilSignal(logger, async () => {
+    await jobWorker.stop();
+    await engine.close();
+    await db.close();
+    logger.info('worker stopped');
   });
 }
 
@@ -77,7 +134,7 @@ async function migrate(): Promise<number> {
   const { openDatabase } = await import('./db/index.js');
 
   // Opening the database applies pending migrations.
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, poolSize: config.databasePoolSize });
   await db.close();
   logger.info({ kind: db.kind }, 'migrations applied');
   return EXIT_OK;
@@ -93,6 +150,8 @@ export async function main(args: string[]): Promise<number> {
         return rest.length === 0 ? await serve() : usageError(`serve takes no arguments; got ${rest.join(' ')}.`);
       case 'schema':
         return rest.length <= 1 ? await writeSchema(rest[0]) : usageError('schema takes at most one argument, the output file.');
+      case 'worker':
+        return rest.length === 0 ? await worker() : usageError(`worker takes no arguments; got ${rest.join(' ')}.`);
       case 'migrate':
         return rest.length === 0 ? await migrate() : usageError(`migrate takes no arguments; got ${rest.join(' ')}.`);
       case 'eval-lfw': {

@@ -13,8 +13,22 @@ export interface Config {
   /** Folder holding trained model artifacts, one sub-folder per model version. */
   modelsDir: string;
   logLevel: string;
+  /** Maximum connections of the pg pool (Postgres server only). */
+  databasePoolSize: number;
   limits: Limits;
   engine: EngineConfig;
+  jobs: JobsConfig;
+}
+
+export interface JobsConfig {
+  /** Whether `serve` runs a worker in the API process. */
+  inProcessWorker: boolean;
+  /** How long a worker's claim on a job lasts without renewal, in milliseconds; renewed every third of it. */
+  leaseMs: number;
+  /** How often an idle worker looks for a job, in milliseconds. */
+  pollMs: number;
+  /** Claims of one job before a lost worker makes it FAILED. */
+  maxAttempts: number;
 }
 
 export interface Limits {
@@ -79,6 +93,17 @@ function readNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min:
   return value;
 }
 
+function readSwitch(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  if (raw === 'on' || raw === 'off') {
+    return raw === 'on';
+  }
+  throw new ConfigError(name, raw, 'on or off');
+}
+
 /** Absolute data folder, or PGlite's `memory://` for a database that lives only in this process. */
 function resolveDataDir(value: string): string {
   return value.startsWith('memory://') ? value : path.resolve(value);
@@ -104,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dataDir: resolveDataDir(env.FACEMATCH_DATA_DIR || 'data'),
     modelsDir: path.resolve(env.FACEMATCH_MODELS_DIR || 'models'),
     logLevel: env.FACEMATCH_LOG_LEVEL || 'info',
+    databasePoolSize: readInteger(env, 'FACEMATCH_DB_POOL_SIZE', 10, 1, 100),
     limits: {
       maxImageBytes: readInteger(env, 'FACEMATCH_MAX_IMAGE_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxImagePixels: readInteger(env, 'FACEMATCH_MAX_IMAGE_PIXELS', 40_000_000, 1024, 1_000_000_000),
@@ -118,6 +144,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       workers: readInteger(env, 'FACEMATCH_ENGINE_WORKERS', Math.max(1, Math.min(4, os.availableParallelism())), 1, 64),
       backend,
       minFaceScore: readNumber(env, 'FACEMATCH_MIN_FACE_SCORE', 0.5, 0, 1),
+    },
+    jobs: {
+      inProcessWorker: readSwitch(env, 'FACEMATCH_WORKER', true),
+      leaseMs: readInteger(env, 'FACEMATCH_JOB_LEASE_MS', 30_000, 300, 3_600_000),
+      pollMs: readInteger(env, 'FACEMATCH_JOB_POLL_MS', 1_000, 10, 60_000),
+      maxAttempts: readInteger(env, 'FACEMATCH_JOB_MAX_ATTEMPTS', 3, 1, 100),
     },
   };
   return Object.freeze(config);

@@ -67,22 +67,64 @@ export interface ModelRecord {
   createdAt: Date;
 }
 
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
-export interface TrainingJob {
+/** train: train a model version. reembed: embed every stored face with a model, then activate it. import: enrol uploaded images. */
+export type JobKind = 'train' | 'reembed' | 'import';
+
+/** The training loss of one epoch. */
+export interface LossPoint {
+  /** Training step, such as "branch holistic" or "autoencoder layer 2". */
+  phase: string;
+  epoch: number;
+  loss: number;
+}
+
+export interface Job {
   id: string;
-  modelName: string;
+  kind: JobKind;
+  /** The model a train job trains; null for other kinds. */
+  modelName: string | null;
   status: JobStatus;
-  /** Fraction done, 0..1. */
+  /** Fraction done, 0..1, of the current attempt. */
   progress: number;
-  /** Current step, such as "loading", "branches", "autoencoder", "embedding". */
+  /** Current step, such as "loading", "branch holistic", "embedding" or "importing". */
   phase: string | null;
-  options: Record<string, unknown>;
+  /** Items of the current phase done and in total (faces embedded, images imported); null when the phase has none. */
+  itemsDone: number | null;
+  itemsTotal: number | null;
+  /** Latest training epoch and its mean loss; null outside training. */
+  epoch: number | null;
+  loss: number | null;
+  /** Loss of every training epoch so far, oldest first, the most recent LOSS_HISTORY_LIMIT only. */
+  losses: LossPoint[];
+  /** The job's input: training options for train, { modelId } for reembed, { userId, images } for import. */
+  payload: Record<string, unknown>;
+  /** What the job produced, such as each imported image's outcome; null until it has one. */
+  result: Record<string, unknown> | null;
   error: string | null;
   modelId: string | null;
+  attempts: number;
+  maxAttempts: number;
+  /** Id of the worker holding the job; null when no worker does. */
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  cancelRequested: boolean;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+}
+
+/** A worker process that takes jobs. */
+export interface WorkerRecord {
+  id: string;
+  host: string;
+  pid: number;
+  /** TensorFlow.js backend of the worker's engine. */
+  backend: string;
+  kinds: JobKind[];
+  startedAt: Date;
+  lastHeartbeatAt: Date;
 }
 
 /** One stored face near a query vector. */

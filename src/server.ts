@@ -13,6 +13,7 @@ import { createApolloServer } from './graphql/apollo.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { INTERNAL_ERROR_CODE, INTERNAL_ERROR_MESSAGE } from './graphql/errors.js';
 import { compressedPlayground, playgroundHtml } from './graphql/playground.js';
+import type { JobWorker } from './jobs/worker.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServices, type Clock, type DecodeImage, type RepositoriesFactory, type Services } from './services/index.js';
 
@@ -24,15 +25,17 @@ export interface ServerDeps {
   repositories?: RepositoriesFactory;
   decodeImage?: DecodeImage;
   clock?: Clock;
-  /** How long stop() waits for a running training job, in milliseconds (default 10 000). */
+  /** How long stop() waits for a running job before putting it back in the queue, in milliseconds (default 10 000). */
   jobGraceMs?: number;
 }
 
 export interface FacematchServer {
   readonly services: Services;
+  /** The job worker of this process; null when config.jobs.inProcessWorker is off. */
+  readonly worker: JobWorker | null;
   /** Listens on config.host:config.port (0 = an ephemeral port) and returns the GraphQL endpoint URL. */
   start(): Promise<string>;
-  /** Closes the HTTP server, the training job runner, the engine and the database, in that order. */
+  /** Closes the HTTP server, the job worker, the engine and the database, in that order. */
   stop(): Promise<void>;
 }
 
@@ -113,8 +116,8 @@ function urlOf(address: AddressInfo): string {
 }
 
 /**
- * Builds the service: database, engine, services and Apollo Server. Jobs a previous process left
- * unfinished are marked FAILED here. Whatever was opened is closed again when a step fails.
+ * Builds the service: database, engine, services, the in-process job worker (unless switched off)
+ * and Apollo Server. Whatever was opened is closed again when a step fails.
  */
 export async function createServer(config: Readonly<Config>, deps: ServerDeps = {}): Promise<FacematchServer> {
   const logger = deps.logger ?? createLogger(config.logLevel);
@@ -132,12 +135,13 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   }
 
   let services: Services;
+  let worker: JobWorker | null = null;
   let apollo: ApolloServer<GraphQLContext>;
   try {
     // The real layers are imported only when not replaced, so tests with fakes never load TensorFlow.js or PGlite.
     const db =
       deps.database ??
-      (await (await import('./db/index.js')).openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
+      (await (await import('./db/index.js')).openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, poolSize: config.databasePoolSize }));
     opened.push({ name: 'database', close: () => db.close() });
     logger.info({ kind: db.kind }, 'database opened');
 
@@ -145,17 +149,27 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     opened.push({ name: 'engine', close: () => engine.close() });
     logger.info({ backend: engine.backend, workers: engine.workers }, 'engine started');
 
+    const repositories = deps.repositories ?? (await import('./db/index.js')).repositories;
     services = createServices({
       db,
       engine,
       config,
       logger,
-      repositories: deps.repositories ?? (await import('./db/index.js')).repositories,
+      repositories,
       decodeImage: deps.decodeImage ?? (await import('./images/index.js')).decodeImage,
       clock: deps.clock,
+      onJobQueued: () => worker?.nudge(),
     });
-    opened.push({ name: 'training job runner', close: () => services.training.stop(deps.jobGraceMs) });
-    await services.training.failInterruptedJobs();
+
+    if (config.jobs.inProcessWorker) {
+      const { createJobWorker } = await import('./jobs/index.js');
+      const started = createJobWorker({ db, repositories, engine, images: services.images, config, logger, clock: deps.clock });
+      await started.start();
+      worker = started;
+      opened.push({ name: 'job worker', close: () => started.stop(deps.jobGraceMs) });
+    } else {
+      logger.info('no job worker in this process (FACEMATCH_WORKER=off); jobs wait for a standalone worker');
+    }
     await services.training.activateShippedModel();
 
     apollo = await createApolloServer(logger.child({ component: 'apollo' }), {
@@ -275,6 +289,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
 
   return {
     services,
+    worker,
 
     async start(): Promise<string> {
       await apollo.start();
@@ -307,7 +322,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
         logger.info('HTTP server closed');
       }
 
-      // Closes in reverse order of opening: Apollo, job runner, engine, database.
+      // Closes in reverse order of opening: Apollo, job worker, engine, database.
       await closeOpened();
       logger.info('facematch stopped');
     },

@@ -7,9 +7,11 @@ import { openPostgres } from './postgres.js';
 import { createFaceVectorsRepository } from './repositories/face-vectors.repository.js';
 import { createFacesRepository } from './repositories/faces.repository.js';
 import { createImagesRepository } from './repositories/images.repository.js';
+import { createImportImagesRepository } from './repositories/import-images.repository.js';
+import { createJobsRepository } from './repositories/jobs.repository.js';
 import { createModelsRepository } from './repositories/models.repository.js';
-import { createTrainingJobsRepository } from './repositories/training-jobs.repository.js';
 import { createUsersRepository } from './repositories/users.repository.js';
+import { createWorkersRepository } from './repositories/workers.repository.js';
 import type { Database, Repositories, Sql } from './types.js';
 
 export type * from './types.js';
@@ -71,6 +73,8 @@ export function repositories(sql: Sql): Repositories {
     faces: createFacesRepository(sql),
     models: createModelsRepository(sql),
     vectors: createFaceVectorsRepository(sql),
-    jobs: createTrainingJobsRepository(sql),
+    jobs: createJobsRepository(sql),
+    workers: createWorkersRepository(sql),
+    importImages: createImportImagesRepository(sql),
   };
 }

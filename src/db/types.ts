@@ -1,5 +1,5 @@
 import type {
-  Box, JobStatus, ModelRecord, ModelStatus, Point, SimilarFace, StoredFace, StoredImage, Thresholds, TrainingJob, User,
+  Box, Job, JobKind, JobStatus, LossPoint, ModelRecord, ModelStatus, Point, SimilarFace, StoredFace, StoredImage, Thresholds, User, WorkerRecord,
 } from '../domain.js';
 
 /** The one thing repositories need: run a parameterised statement. Both PGlite and pg provide it. */
@@ -92,6 +92,13 @@ export interface ModelsRepository {
   get(id: string): Promise<ModelRecord | null>;
   list(): Promise<ModelRecord[]>;
   setStatus(id: string, status: ModelStatus): Promise<void>;
+  /**
+   * Activates the model in one transaction if every stored face has a vector from it; otherwise
+   * changes nothing. Returns the number of faces still without one (0 when it activated).
+   */
+  activateIfComplete(id: string): Promise<number>;
+  /** Deletes the model and, by cascade, its vectors; returns false when it does not exist. */
+  delete(id: string): Promise<boolean>;
 }
 
 export interface FaceVectorsRepository {
@@ -102,14 +109,87 @@ export interface FaceVectorsRepository {
   countByModel(modelId: string): Promise<number>;
 }
 
-export interface TrainingJobsRepository {
-  create(modelName: string, options: Record<string, unknown>): Promise<TrainingJob>;
-  get(id: string): Promise<TrainingJob | null>;
-  list(page: Page): Promise<TrainingJob[]>;
-  markRunning(id: string): Promise<void>;
-  /** Records progress (fraction 0..1) and the current phase. */
-  updateProgress(id: string, progress: number, phase: string): Promise<void>;
-  markFinished(id: string, status: Extract<JobStatus, 'SUCCEEDED' | 'FAILED'>, result: { modelId?: string; error?: string }): Promise<void>;
+export interface NewJob {
+  kind: JobKind;
+  modelName?: string | null;
+  payload: Record<string, unknown>;
+  modelId?: string | null;
+  maxAttempts: number;
+}
+
+export interface JobFilter {
+  kind?: JobKind | null;
+  status?: JobStatus | null;
+}
+
+/** A progress step of a running job; fields left undefined keep their stored value. */
+export interface JobProgressUpdate {
+  /** Fraction done, 0..1. */
+  progress: number;
+  phase: string;
+  itemsDone?: number | null;
+  itemsTotal?: number | null;
+  epoch?: number | null;
+  loss?: number | null;
+  losses?: LossPoint[];
+}
+
+/** What a lease renewal or progress write found: whether the worker still holds the job, and whether it should stop. */
+export interface LeaseState {
+  held: boolean;
+  cancelRequested: boolean;
+}
+
+/**
+ * Durable jobs. Every write of a running job names the worker that holds its lease and changes
+ * nothing once another worker took the job over.
+ */
+export interface JobsRepository {
+  create(job: NewJob): Promise<Job>;
+  get(id: string): Promise<Job | null>;
+  /** Newest first. */
+  list(filter: JobFilter, page: Page): Promise<Job[]>;
+  /**
+   * Takes the oldest QUEUED job of `kinds`, or a RUNNING one whose lease expired and which has
+   * attempts left, with FOR UPDATE SKIP LOCKED. Sets it RUNNING under a lease of `leaseMs` for `owner`
+   * and counts the attempt. Returns null when there is none.
+   */
+  claim(owner: string, kinds: JobKind[], leaseMs: number): Promise<Job | null>;
+  /**
+   * Ends RUNNING jobs whose lease expired and which may not run again: CANCELLED when a cancel was
+   * requested, FAILED with a reason when the attempts are used up. Returns the jobs it ended.
+   */
+  endExpired(): Promise<Job[]>;
+  renewLease(id: string, owner: string, leaseMs: number): Promise<LeaseState>;
+  updateProgress(id: string, owner: string, update: JobProgressUpdate): Promise<LeaseState>;
+  /** Records the model a train job created, so a retry can retire it. */
+  setModel(id: string, owner: string, modelId: string): Promise<void>;
+  /** Ends a RUNNING job held by `owner`; returns false when the worker no longer holds it. */
+  finish(id: string, owner: string, status: Extract<JobStatus, 'SUCCEEDED' | 'FAILED' | 'CANCELLED'>, outcome: { error?: string | null; result?: Record<string, unknown> | null }): Promise<boolean>;
+  /** Puts a RUNNING job held by `owner` back in the queue without counting the attempt (a worker stopping gracefully). */
+  release(id: string, owner: string): Promise<boolean>;
+  /**
+   * Cancels a QUEUED job at once, or asks the worker of a RUNNING one to stop. Returns the job
+   * afterwards, or null when it does not exist; a finished job is returned unchanged.
+   */
+  cancel(id: string): Promise<Job | null>;
+}
+
+export interface WorkersRepository {
+  /** Inserts the worker, or renews its heartbeat when it is already registered. */
+  heartbeat(worker: Omit<WorkerRecord, 'startedAt' | 'lastHeartbeatAt'>): Promise<void>;
+  list(): Promise<WorkerRecord[]>;
+  remove(id: string): Promise<void>;
+  /** Removes workers without a heartbeat for `silentMs`; returns how many. */
+  removeSilent(silentMs: number): Promise<number>;
+}
+
+/** Uploaded images of import jobs, stored until the job ends. */
+export interface ImportImagesRepository {
+  insert(jobId: string, userId: string, images: Buffer[]): Promise<void>;
+  /** Image bytes of the job in request order; empty once the job ended or the user was deleted. */
+  list(jobId: string): Promise<Array<{ position: number; bytes: Buffer }>>;
+  deleteByJob(jobId: string): Promise<number>;
 }
 
 export interface Repositories {
@@ -118,5 +198,7 @@ export interface Repositories {
   faces: FacesRepository;
   models: ModelsRepository;
   vectors: FaceVectorsRepository;
-  jobs: TrainingJobsRepository;
+  jobs: JobsRepository;
+  workers: WorkersRepository;
+  importImages: ImportImagesRepository;
 }

@@ -35,8 +35,8 @@ class PooledEngine implements Engine {
     return (await Promise.all(chunks)).flat();
   }
 
-  train(request: TrainRequest, onProgress: (progress: TrainProgress) => void): Promise<TrainResult> {
-    return this.pool.run({ kind: 'train', request }, onProgress);
+  train(request: TrainRequest, onProgress: (progress: TrainProgress) => void, signal?: AbortSignal): Promise<TrainResult> {
+    return this.pool.run({ kind: 'train', request }, onProgress, signal);
   }
 
   get workers(): number {

@@ -82,7 +82,10 @@ export interface Engine {
   detectFaces(image: RgbImage): Promise<FaceObservation[]>;
   /** Maps cached activations to 512-d L2-normalised face vectors with a trained model. */
   embed(model: ModelArtifactRef, activations: Float32Array[]): Promise<Float32Array[]>;
-  /** Trains a model from labelled activations and writes its artifact to request.outputDir. */
-  train(request: TrainRequest, onProgress: (progress: TrainProgress) => void): Promise<TrainResult>;
+  /**
+   * Trains a model from labelled activations and writes its artifact to request.outputDir.
+   * Aborting `signal` stops the training at its next epoch and rejects with an error named AbortError.
+   */
+  train(request: TrainRequest, onProgress: (progress: TrainProgress) => void, signal?: AbortSignal): Promise<TrainResult>;
   close(): Promise<void>;
 }

@@ -7,6 +7,8 @@ import { buildSchema } from 'type-graphql';
 
 import { HealthResolver } from './health.resolver.js';
 import { ImageResolver } from './image.resolver.js';
+import { ImportResolver } from './import.resolver.js';
+import { JobResolver } from './job.resolver.js';
 import { ModelResolver } from './model.resolver.js';
 import { SearchResolver } from './search.resolver.js';
 import { TrainingResolver } from './training.resolver.js';
@@ -23,7 +25,7 @@ let built: Promise<GraphQLSchema> | undefined;
  */
 export function buildFacematchSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [UserResolver, ImageResolver, ModelResolver, TrainingResolver, SearchResolver, HealthResolver],
+    resolvers: [UserResolver, ImageResolver, ImportResolver, ModelResolver, TrainingResolver, JobResolver, SearchResolver, HealthResolver],
     // Input checks live in the services; class-validator is not installed.
     validate: false,
   });

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Float, Int, Query, Resolver } from 'type-graphql';
 
 import type { GraphQLContext } from './context.js';
+import { toModelType } from './model.resolver.js';
 import { ImageInput } from './image.input.js';
 import { DetectedFaceType, FaceMatchesType, FalseAcceptRateEnum, VerificationType } from './search.type.js';
 
@@ -20,7 +21,7 @@ export class SearchResolver {
   @Query(() => [FaceMatchesType], {
     description: 'Every face in the image, largest first, with the topK nearest enrolled faces. Empty when there is no face.',
   })
-  similarFaces(
+  async similarFaces(
     @Ctx() ctx: GraphQLContext,
     @Arg('image', () => ImageInput) image: ImageInput,
     @Arg('topK', () => Int, { nullable: true, description: 'Matches per face, 1 to the server\'s maximum (default 5).' }) topK?: number | null,
@@ -28,7 +29,8 @@ export class SearchResolver {
     @Arg('minSimilarity', () => Float, { nullable: true, description: 'Cosine similarity a match needs to identify a face (-1..1).' }) minSimilarity?: number | null,
     @Arg('acceptAt', () => FalseAcceptRateEnum, { nullable: true, description: 'Use the model\'s calibrated threshold at this false accept rate. The default is FAR_0_1_PERCENT, or FAR_1_PERCENT when the model has only that.' }) acceptAt?: FalseAcceptRateEnum | null,
   ): Promise<FaceMatchesType[]> {
-    return ctx.services.search.similarFaces(image.base64, topK, model, { minSimilarity, acceptAt });
+    const faces = await ctx.services.search.similarFaces(image.base64, topK, model, { minSimilarity, acceptAt });
+    return faces.map((face) => ({ ...face, model: toModelType(face.model) }));
   }
 
   @Query(() => VerificationType, { description: 'Compares the largest face of each image. NO_FACE when either image has none.' })

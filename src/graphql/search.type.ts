@@ -1,6 +1,7 @@
 import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 import { BoxType } from './geometry.type.js';
+import { ModelType } from './model.type.js';
 import { UserType } from './user.type.js';
 
 @ObjectType('DetectedFace', { description: 'A face found in a query image, with its vector.' })
@@ -55,6 +56,9 @@ export class FaceMatchesType {
 
   @Field(() => Boolean, { nullable: true, description: 'True when no enrolled face reaches the threshold; null when no threshold applies.' })
   unknown!: boolean | null;
+
+  @Field(() => ModelType, { description: 'The model version that embedded the query and the matches; every match comes from this one model.' })
+  model!: ModelType;
 }
 
 export enum FalseAcceptRateEnum {

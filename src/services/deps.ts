@@ -22,4 +22,6 @@ export interface ServiceDeps {
   config: Readonly<Config>;
   logger: Logger;
   clock?: Clock;
+  /** Called after a job is queued, so a worker in this process can take it without waiting for its next poll. */
+  onJobQueued?: () => void;
 }

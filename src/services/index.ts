@@ -1,13 +1,15 @@
 import type { ServiceDeps } from './deps.js';
 import { createHealthService, type HealthService } from './health.service.js';
 import { createImagesService, type ImagesService } from './images.service.js';
+import { createImportService, type ImportService } from './import.service.js';
+import { createJobsService, type JobsService } from './jobs.service.js';
 import { createModelsService, type ModelsService } from './models.service.js';
 import { createSearchService, type SearchService } from './search.service.js';
 import { createTrainingService, type TrainingService } from './training.service.js';
 import { createUsersService, type UsersService } from './users.service.js';
 
 export type { ServiceDeps, RepositoriesFactory, DecodeImage, Clock } from './deps.js';
-export type { HealthService, ImagesService, ModelsService, SearchService, TrainingService, UsersService };
+export type { HealthService, ImagesService, ImportService, JobsService, ModelsService, SearchService, TrainingService, UsersService };
 
 /** Every use case of the API; resolvers and the HTTP server call only these. */
 export interface Services {
@@ -16,17 +18,22 @@ export interface Services {
   models: ModelsService;
   search: SearchService;
   training: TrainingService;
+  jobs: JobsService;
+  import: ImportService;
   health: HealthService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
-  const models = createModelsService(deps);
+  const jobs = createJobsService(deps);
+  const models = createModelsService(deps, jobs);
   return {
     users: createUsersService(deps),
     images: createImagesService(deps, models),
     models,
     search: createSearchService(deps, models),
-    training: createTrainingService(deps),
+    training: createTrainingService(deps, jobs),
+    jobs,
+    import: createImportService(deps),
     health: createHealthService(deps),
   };
 }

@@ -1,15 +1,30 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 
-import type { ModelRecord } from '../domain.js';
+import type { Job, ModelRecord } from '../domain.js';
 import type { ModelArtifactRef } from '../engine/types.js';
 import { ErrorCode, FacematchError } from '../errors.js';
 import type { ServiceDeps } from './deps.js';
+import type { JobsService } from './jobs.service.js';
+import { SHIPPED_MODEL } from './shipped-model.js';
 
 export type ModelsService = ReturnType<typeof createModelsService>;
 
-/** Trained model versions and the choice of the model a query embeds with. */
-export function createModelsService({ db, repositories, config }: ServiceDeps) {
+/** Trained model versions, their activation and deletion, and the choice of the model a query embeds with. */
+export function createModelsService({ db, repositories, config, logger }: ServiceDeps, jobs: JobsService) {
   const repos = repositories(db);
+
+  /** The given version of `name`; NOT_FOUND names what exists. */
+  async function requireVersion(name: string, version: number): Promise<ModelRecord> {
+    if (!Number.isInteger(version) || version < 1) {
+      throw new FacematchError(ErrorCode.BAD_USER_INPUT, `version must be an integer of 1 or more; got ${version}.`, { version });
+    }
+    const model = await repos.models.getByName(name, version);
+    if (model === null) {
+      throw new FacematchError(ErrorCode.NOT_FOUND, `No model "${name}" version ${version}. The models query lists the existing ones.`, { name, version });
+    }
+    return model;
+  }
 
   return {
     async listModels(): Promise<ModelRecord[]> {
@@ -63,6 +78,54 @@ export function createModelsService({ db, repositories, config }: ServiceDeps) {
         );
       }
       return active;
+    },
+
+    /**
+     * Queues a reembed job that embeds every stored face with the READY version `version` of `name`
+     * and then makes it the active model. Searches keep using the current active model until then.
+     */
+    async activateModel(name: string, version: number): Promise<Job> {
+      const model = await requireVersion(name, version);
+      if (model.status !== 'READY') {
+        throw new FacematchError(
+          ErrorCode.MODEL_NOT_READY,
+          `Model "${name}" version ${version} is ${model.status}, so it cannot be activated. Activate a READY version, or wait for its training job to succeed.`,
+          { name, version, status: model.status },
+        );
+      }
+      return jobs.enqueue({ kind: 'reembed', payload: { modelId: model.id }, modelId: model.id });
+    },
+
+    /**
+     * Deletes a model version with its vectors and its artifact folder. CONFLICT for the active
+     * model and for a version still training. The shipped model's folder is kept, because it is
+     * part of the distribution.
+     */
+    async deleteModel(name: string, version: number): Promise<ModelRecord> {
+      const model = await requireVersion(name, version);
+      if (model.active) {
+        throw new FacematchError(
+          ErrorCode.CONFLICT,
+          `Model "${name}" version ${version} is the active model, so it cannot be deleted. Activate another version with activateModel first.`,
+          { name, version },
+        );
+      }
+      if (model.status === 'TRAINING') {
+        throw new FacematchError(
+          ErrorCode.CONFLICT,
+          `Model "${name}" version ${version} is still training. Cancel its job with cancelJob or wait for it to end, then delete it.`,
+          { name, version },
+        );
+      }
+
+      await repos.models.delete(model.id);
+      const folder = path.resolve(config.modelsDir, model.artifactPath ?? path.join(model.name, `v${model.version}`));
+      const shipped = model.name === SHIPPED_MODEL.name && model.version === 1;
+      if (!shipped && folder.startsWith(config.modelsDir + path.sep)) {
+        await rm(folder, { recursive: true, force: true });
+      }
+      logger.info({ modelId: model.id, model: name, version, folder: shipped ? null : folder }, 'model deleted');
+      return model;
     },
 
     /** Returns the engine's reference to a READY model's artifact folder. */

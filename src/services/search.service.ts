@@ -34,6 +34,8 @@ export interface FaceMatchesResult {
   identity: FaceMatch | null;
   /** True when a threshold applies and no match reaches it; null without a threshold. */
   unknown: boolean | null;
+  /** The model that embedded the query; the search reads only this model's vectors. */
+  model: ModelRecord;
 }
 
 /** Calibrated false accept rates a search can accept matches at. */
@@ -190,6 +192,7 @@ export function createSearchService(deps: ServiceDeps, models: ModelsService) {
           threshold,
           identity: known ? matches[0] : null,
           unknown: threshold === null ? null : !known,
+          model,
         };
       });
     },

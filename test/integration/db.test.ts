@@ -205,11 +205,11 @@ function repositorySuite(start: () => Promise<Backend>): void {
       for (const face of [...doomed.faces, ...kept.faces]) {
         await repos.vectors.upsert(face.id, model.id, randomVector(Math.random, EMBEDDING_DIMENSIONS));
       }
-      assert.deepEqual(await countRows(db), { face_vectors: 5, faces: 5, images: 5, training_jobs: 0, models: 1, users: 2 });
+      assert.deepEqual(await countRows(db), { face_vectors: 5, faces: 5, import_images: 0, images: 5, jobs: 0, workers: 0, models: 1, users: 2 });
 
       assert.equal(await repos.users.delete(doomed.user.id), true);
 
-      assert.deepEqual(await countRows(db), { face_vectors: 3, faces: 3, images: 3, training_jobs: 0, models: 1, users: 1 });
+      assert.deepEqual(await countRows(db), { face_vectors: 3, faces: 3, import_images: 0, images: 3, jobs: 0, workers: 0, models: 1, users: 1 });
       assert.equal(await repos.users.get(doomed.user.id), null);
       assert.deepEqual(await repos.images.listByUser(doomed.user.id), []);
       assert.equal((await repos.images.listByUser(kept.user.id)).length, 3);
@@ -226,7 +226,7 @@ function repositorySuite(start: () => Promise<Backend>): void {
 
       assert.equal(await repos.images.deleteByUser(first.user.id), 2);
 
-      assert.deepEqual(await countRows(db), { face_vectors: 1, faces: 1, images: 1, training_jobs: 0, models: 1, users: 2 });
+      assert.deepEqual(await countRows(db), { face_vectors: 1, faces: 1, import_images: 0, images: 1, jobs: 0, workers: 0, models: 1, users: 2 });
       assert.equal((await repos.images.listByUser(second.user.id)).length, 1);
       assert.equal(await repos.images.deleteByUser('not-a-uuid'), 0);
     });
@@ -242,7 +242,7 @@ function repositorySuite(start: () => Promise<Backend>): void {
       assert.equal(await repos.images.deleteByUser(null), 5);
 
       // Users and models stay. Images, faces and vectors are gone.
-      assert.deepEqual(await countRows(db), { face_vectors: 0, faces: 0, images: 0, training_jobs: 0, models: 1, users: 2 });
+      assert.deepEqual(await countRows(db), { face_vectors: 0, faces: 0, import_images: 0, images: 0, jobs: 0, workers: 0, models: 1, users: 2 });
     });
 
     it('image delete cascades', async () => {
@@ -254,7 +254,7 @@ function repositorySuite(start: () => Promise<Backend>): void {
       assert.equal(await images.delete(enrolment.images[0].id), true);
       assert.equal(await images.delete(enrolment.images[0].id), false);
 
-      assert.deepEqual(await countRows(db), { face_vectors: 0, faces: 1, images: 1, training_jobs: 0, models: 1, users: 1 });
+      assert.deepEqual(await countRows(db), { face_vectors: 0, faces: 1, import_images: 0, images: 1, jobs: 0, workers: 0, models: 1, users: 1 });
     });
 
     it('failed transaction leaves nothing', async () => {
@@ -266,7 +266,7 @@ function repositorySuite(start: () => Promise<Backend>): void {
           const user = await txRepos.users.create({ name: 'Rolled back', externalId: 'gone' });
           const image = await txRepos.images.insert(newImage(user.id));
           await txRepos.faces.insert(newFace(image.id));
-          await txRepos.jobs.create('rolled-back', {});
+          await txRepos.jobs.create({ kind: 'train', modelName: 'rolled-back', payload: {}, maxAttempts: 1 });
           throw failure;
         }),
         (error) => error === failure,
@@ -282,7 +282,7 @@ function repositorySuite(start: () => Promise<Backend>): void {
         (error) => error instanceof FacematchError && error.code === ErrorCode.CONFLICT,
       );
 
-      assert.deepEqual(await countRows(db), { face_vectors: 0, faces: 0, images: 0, training_jobs: 0, models: 0, users: 0 });
+      assert.deepEqual(await countRows(db), { face_vectors: 0, faces: 0, import_images: 0, images: 0, jobs: 0, workers: 0, models: 0, users: 0 });
 
       // The connection is usable afterwards, and the externalId is free again.
       const user = await repos.users.create({ name: 'After', externalId: 'gone' });
@@ -423,71 +423,132 @@ function repositorySuite(start: () => Promise<Backend>): void {
       assert.equal(await repos.vectors.countByModel('not-a-uuid'), 0);
     });
 
-    it('job progress round trip', async () => {
+    it('job claim, progress and finish', async () => {
       const model = await repos.models.createVersion('jobs', {});
-      const job = await repos.jobs.create('mmdfr', { epochs: 4, modalities: ['rgb', 'depth'] });
+      const job = await repos.jobs.create({ kind: 'train', modelName: 'mmdfr', payload: { epochs: 4 }, maxAttempts: 2 });
 
+      assert.equal(job.kind, 'train');
       assert.equal(job.modelName, 'mmdfr');
       assert.equal(job.status, 'QUEUED');
       assert.equal(job.progress, 0);
-      assert.equal(job.phase, null);
-      assert.deepEqual(job.options, { epochs: 4, modalities: ['rgb', 'depth'] });
-      assert.equal(job.error, null);
-      assert.equal(job.modelId, null);
-      assert.ok(job.createdAt instanceof Date);
-      assert.equal(job.startedAt, null);
-      assert.equal(job.finishedAt, null);
+      assert.deepEqual(job.payload, { epochs: 4 });
+      assert.deepEqual(job.losses, []);
+      assert.equal(job.attempts, 0);
+      assert.equal(job.maxAttempts, 2);
+      assert.equal(job.leaseOwner, null);
       assert.deepEqual(await repos.jobs.get(job.id), job);
 
-      await repos.jobs.markRunning(job.id);
-      await repos.jobs.updateProgress(job.id, 0.25, 'branches');
+      assert.equal(await repos.jobs.claim('w1', ['import'], 60_000), null, 'another kind is not claimed');
+      const claimed = await repos.jobs.claim('w1', ['train', 'reembed'], 60_000);
+      assert.equal(claimed?.id, job.id);
+      assert.equal(claimed?.status, 'RUNNING');
+      assert.equal(claimed?.attempts, 1);
+      assert.equal(claimed?.leaseOwner, 'w1');
+      assert.ok(claimed!.leaseExpiresAt!.getTime() > Date.now() + 30_000);
+      assert.equal(await repos.jobs.claim('w2', ['train'], 60_000), null, 'a held job is not claimed twice');
+
+      const losses = [{ phase: 'branch holistic', epoch: 1, loss: 2.5 }];
+      assert.deepEqual(
+        await repos.jobs.updateProgress(job.id, 'w1', { progress: 0.25, phase: 'branch holistic', epoch: 1, loss: 2.5, losses }),
+        { held: true, cancelRequested: false },
+      );
+      await repos.jobs.updateProgress(job.id, 'w1', { progress: 0.9, phase: 'embedding', itemsDone: 3, itemsTotal: 12 });
       const running = await repos.jobs.get(job.id);
-      assert.equal(running?.status, 'RUNNING');
-      assert.equal(running?.progress, 0.25);
-      assert.equal(running?.phase, 'branches');
-      assert.ok(running?.startedAt instanceof Date);
-      assert.equal(running?.finishedAt, null);
+      assert.equal(running?.progress, 0.9);
+      assert.equal(running?.phase, 'embedding');
+      assert.equal(running?.itemsDone, 3);
+      assert.equal(running?.itemsTotal, 12);
+      assert.equal(running?.epoch, 1, 'a step without a loss keeps the last one');
+      assert.equal(running?.loss, 2.5);
+      assert.deepEqual(running?.losses, losses);
+      await assert.rejects(repos.jobs.updateProgress(job.id, 'w1', { progress: 1.5, phase: 'x' }), RangeError);
+      assert.deepEqual(await repos.jobs.updateProgress(job.id, 'w2', { progress: 0.95, phase: 'x' }), { held: false, cancelRequested: false });
 
-      await repos.jobs.updateProgress(job.id, 0.3, 'autoencoder');
-      assert.equal((await repos.jobs.get(job.id))?.progress, 0.3);
-      await assert.rejects(repos.jobs.updateProgress(job.id, 1.5, 'embedding'), RangeError);
-      await assert.rejects(repos.jobs.updateProgress(job.id, Number.NaN, 'embedding'), RangeError);
-
-      await repos.jobs.markFinished(job.id, 'SUCCEEDED', { modelId: model.id });
+      await repos.jobs.setModel(job.id, 'w1', model.id);
+      assert.equal(await repos.jobs.finish(job.id, 'w2', 'SUCCEEDED', {}), false, 'only the lease owner finishes a job');
+      assert.equal(await repos.jobs.finish(job.id, 'w1', 'SUCCEEDED', { result: { version: 1 } }), true);
       const succeeded = await repos.jobs.get(job.id);
       assert.equal(succeeded?.status, 'SUCCEEDED');
       assert.equal(succeeded?.progress, 1);
       assert.equal(succeeded?.modelId, model.id);
-      assert.equal(succeeded?.error, null);
-      assert.ok(succeeded?.finishedAt instanceof Date);
-      assert.ok(succeeded.finishedAt.getTime() >= succeeded.startedAt!.getTime());
-
-      const failed = await repos.jobs.create('mmdfr', {});
-      await repos.jobs.updateProgress(failed.id, 0.5, 'embedding');
-      await repos.jobs.markFinished(failed.id, 'FAILED', { error: 'out of memory' });
-      const failedRecord = await repos.jobs.get(failed.id);
-      assert.equal(failedRecord?.status, 'FAILED');
-      assert.equal(failedRecord?.progress, 0.5);
-      assert.equal(failedRecord?.error, 'out of memory');
-      assert.equal(failedRecord?.modelId, null);
-
-      // Newest first, then by id; two jobs created within the clock's resolution tie on time.
-      const listed = await repos.jobs.list({ limit: 10, offset: 0 });
-      assert.deepEqual(listed.map((entry) => entry.id).sort(), [failed.id, job.id].sort());
-      assert.ok(listed[0].createdAt.getTime() >= listed[1].createdAt.getTime(), 'newest first');
-      assert.deepEqual(
-        (await repos.jobs.list({ limit: 1, offset: 1 })).map((entry) => entry.id),
-        [listed[1].id],
-      );
-
-      const missing = '00000000-0000-4000-8000-000000000000';
-      await rejectsWithCode(repos.jobs.markRunning(missing), ErrorCode.NOT_FOUND);
-      await rejectsWithCode(repos.jobs.markFinished(job.id, 'SUCCEEDED', { modelId: missing }), ErrorCode.NOT_FOUND);
-      assert.equal(await repos.jobs.get(missing), null);
+      assert.deepEqual(succeeded?.result, { version: 1 });
+      assert.equal(succeeded?.leaseOwner, null);
+      assert.ok(succeeded!.finishedAt!.getTime() >= succeeded!.startedAt!.getTime());
 
       // Deleting the model keeps the job and clears its model id.
       await db.query('DELETE FROM models WHERE id = $1', [model.id]);
       assert.equal((await repos.jobs.get(job.id))?.modelId, null);
+      await rejectsWithCode(
+        repos.jobs.create({ kind: 'reembed', payload: {}, modelId: model.id, maxAttempts: 1 }),
+        ErrorCode.NOT_FOUND,
+      );
+    });
+
+    it('expired lease is retried, then FAILED', async () => {
+      const job = await repos.jobs.create({ kind: 'reembed', payload: {}, maxAttempts: 2 });
+
+      await repos.jobs.claim('dead-1', ['reembed'], 1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(await repos.jobs.endExpired(), [], 'attempts are left, so the job waits for a claim');
+      const retried = await repos.jobs.claim('w2', ['reembed'], 1);
+      assert.equal(retried?.id, job.id);
+      assert.equal(retried?.attempts, 2);
+      assert.equal(retried?.leaseOwner, 'w2');
+      assert.deepEqual(await repos.jobs.renewLease(job.id, 'dead-1', 1000), { held: false, cancelRequested: false });
+
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(await repos.jobs.claim('w3', ['reembed'], 60_000), null, 'no attempts left');
+      const [ended] = await repos.jobs.endExpired();
+      assert.equal(ended.id, job.id);
+      assert.equal(ended.status, 'FAILED');
+      assert.match(ended.error ?? '', /^WORKER_LOST: worker w2 stopped renewing its lease at \S+Z and all 2 attempts are used up/);
+    });
+
+    it('job cancel, release and listing', async () => {
+      const queued = await repos.jobs.create({ kind: 'import', payload: { userId: 'u' }, maxAttempts: 1 });
+      const running = await repos.jobs.create({ kind: 'train', modelName: 'm', payload: {}, maxAttempts: 1 });
+      await repos.jobs.claim('w1', ['train'], 60_000);
+
+      const cancelled = await repos.jobs.cancel(queued.id);
+      assert.equal(cancelled?.status, 'CANCELLED');
+      assert.match(cancelled?.error ?? '', /^CANCELLED: /);
+      const asked = await repos.jobs.cancel(running.id);
+      assert.equal(asked?.status, 'RUNNING');
+      assert.equal(asked?.cancelRequested, true);
+      assert.deepEqual(await repos.jobs.renewLease(running.id, 'w1', 60_000), { held: true, cancelRequested: true });
+      assert.equal(await repos.jobs.cancel('00000000-0000-4000-8000-000000000000'), null);
+      assert.equal(await repos.jobs.cancel('not-a-uuid'), null);
+
+      assert.equal(await repos.jobs.release(running.id, 'w1'), true);
+      const released = await repos.jobs.get(running.id);
+      assert.equal(released?.status, 'QUEUED');
+      assert.equal(released?.attempts, 0);
+
+      assert.deepEqual((await repos.jobs.list({ kind: 'import' }, { limit: 10, offset: 0 })).map((j) => j.id), [queued.id]);
+      assert.deepEqual((await repos.jobs.list({ status: 'QUEUED' }, { limit: 10, offset: 0 })).map((j) => j.id), [running.id]);
+      assert.equal((await repos.jobs.list({}, { limit: 10, offset: 0 })).length, 2);
+    });
+
+    it('import images and workers round trip', async () => {
+      const user = await repos.users.create({ name: 'Importer', externalId: null });
+      const job = await repos.jobs.create({ kind: 'import', payload: { userId: user.id }, maxAttempts: 1 });
+      await repos.importImages.insert(job.id, user.id, [Buffer.from([1, 2, 3]), Buffer.from([4])]);
+
+      const stored = await repos.importImages.list(job.id);
+      assert.deepEqual(stored.map((row) => row.position), [0, 1]);
+      assert.deepEqual([...stored[0].bytes], [1, 2, 3]);
+      await repos.users.delete(user.id);
+      assert.deepEqual(await repos.importImages.list(job.id), [], 'deleting the user deletes its pending images');
+
+      await repos.workers.heartbeat({ id: 'gpu-1', host: 'gpu-host', pid: 42, backend: 'tensorflow-gpu', kinds: ['train'] });
+      await repos.workers.heartbeat({ id: 'gpu-1', host: 'gpu-host', pid: 42, backend: 'tensorflow-gpu', kinds: ['train'] });
+      const [worker] = await repos.workers.list();
+      assert.equal(worker.backend, 'tensorflow-gpu');
+      assert.deepEqual(worker.kinds, ['train']);
+      assert.ok(worker.lastHeartbeatAt.getTime() >= worker.startedAt.getTime());
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(await repos.workers.removeSilent(5), 1);
+      assert.deepEqual(await repos.workers.list(), []);
     });
   });
 
@@ -709,7 +770,7 @@ describe('migrations', () => {
       try {
         assert.deepEqual(
           (await schemaMigrations(db)).map((row) => row.version),
-          [1],
+          (await readMigrations(await findMigrationsDir())).map((migration) => migration.version),
         );
         const { rows } = await db.query<{ table: string | null }>("SELECT to_regclass('half_done')::text AS table");
         assert.equal(rows[0].table, null);

@@ -144,7 +144,7 @@ describe('GraphQL operations', () => {
     const job = queued.data!.trainModel as { id: string; status: string; progress: number; model: null };
     assert.equal(job.status, 'QUEUED');
     assert.equal(job.model, null);
-    await world.services.training.whenIdle();
+    await world.whenIdle();
 
     const polled = await execute('query($id: ID!) { trainingJob(id: $id) { status progress phase error model { name version status active thresholds { far1 far01 } metrics } } }', { id: job.id });
     assert.deepEqual(polled.data!.trainingJob, {

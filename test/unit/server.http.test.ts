@@ -182,14 +182,14 @@ describe('HTTP server', () => {
     assert.equal(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code, 'NOT_FOUND');
   });
 
-  it('stop closes the HTTP server, then the engine, then the database', async () => {
+  it('stop closes HTTP, worker, engine, database in order', async () => {
     await server.stop();
 
     assert.deepEqual(closed, ['engine', 'database']);
     await assert.rejects(fetch(new URL('/health', url)));
     const messages = records.map((r) => r.msg);
-    assert.ok(messages.indexOf('HTTP server closed') < messages.indexOf('training job runner closed'));
-    assert.ok(messages.indexOf('training job runner closed') < messages.indexOf('engine closed'));
+    assert.ok(messages.indexOf('HTTP server closed') < messages.indexOf('job worker closed'));
+    assert.ok(messages.indexOf('job worker closed') < messages.indexOf('engine closed'));
     assert.ok(messages.indexOf('engine closed') < messages.indexOf('database closed'));
   });
 });

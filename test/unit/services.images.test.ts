@@ -18,7 +18,7 @@ async function withActiveModel(world: TestWorld): Promise<void> {
     await world.services.images.addImage(user.id, fakeImage(`${name}-2`));
   }
   await world.services.training.trainModel('m');
-  await world.services.training.whenIdle();
+  await world.whenIdle();
 }
 
 function storedCounts({ db }: TestWorld): { images: number; faces: number; vectors: number } {

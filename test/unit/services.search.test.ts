@@ -17,7 +17,7 @@ async function enrolAndTrain(world: TestWorld): Promise<Record<string, string>> 
     }
   }
   await world.services.training.trainModel('m');
-  await world.services.training.whenIdle();
+  await world.whenIdle();
   return ids;
 }
 
@@ -166,7 +166,7 @@ describe('search service', () => {
     const world = createTestWorld();
     await enrolAndTrain(world);
     await world.services.training.trainModel('other');
-    await world.services.training.whenIdle();
+    await world.whenIdle();
 
     await world.services.search.faceVectors(fakeImage('alice'), 'm');
 

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { INTERRUPTED_MESSAGE } from '../../src/services/training.service.js';
 import { rejectsWith } from './fakes/assertions.js';
 import { fakeRepositories } from './fakes/database.js';
 import { fakeImage } from './fakes/engine.js';
@@ -36,10 +35,11 @@ describe('training service', () => {
 
     assert.equal(job.status, 'QUEUED');
     assert.equal(job.modelName, 'm');
-    assert.deepEqual(job.options, { branchEpochs: 3 });
-    await world.services.training.whenIdle();
+    assert.deepEqual(job.payload, { branchEpochs: 3 });
+    assert.equal(job.kind, 'train');
+    await world.whenIdle();
 
-    const done = await world.services.training.getTrainingJob(job.id);
+    const done = await world.services.jobs.getJob(job.id);
     assert.equal(done.status, 'SUCCEEDED');
     assert.equal(done.progress, 1);
     assert.equal(done.error, null);
@@ -67,9 +67,9 @@ describe('training service', () => {
     await new Promise((resolve) => setImmediate(resolve));
     await world.services.images.addImage(userIds[0], fakeImage('enrolled-while-training'));
     release();
-    await world.services.training.whenIdle();
+    await world.whenIdle();
 
-    assert.equal((await world.services.training.getTrainingJob(job.id)).status, 'SUCCEEDED');
+    assert.equal((await world.services.jobs.getJob(job.id)).status, 'SUCCEEDED');
     const model = (await world.services.models.getActiveModel())!;
     assert.equal(await fakeRepositories(world.db).vectors.countByModel(model.id), 5);
   });
@@ -79,7 +79,7 @@ describe('training service', () => {
     await enrol(world, 35, 2);
 
     await world.services.training.trainModel('m');
-    await world.services.training.whenIdle();
+    await world.whenIdle();
 
     assert.deepEqual(world.engine.embedCalls.map((call) => call.count), [64, 6]);
     assert.equal(world.db.tables.vectors.size, 70);
@@ -90,12 +90,12 @@ describe('training service', () => {
     await enrol(world, 2, 2);
 
     await world.services.training.trainModel('m');
-    await world.services.training.whenIdle();
+    await world.whenIdle();
 
     // The clock does not advance, so within a phase only the first report is written.
     assert.deepEqual(
       world.db.progressWrites.map(({ progress, phase }) => [Number(progress.toFixed(4)), phase]),
-      [[0, 'loading'], [0.2125, 'branches'], [0.6375, 'autoencoder'], [0.85, 'embedding'], [1, 'done']],
+      [[0, 'loading'], [0.2125, 'branches'], [0.6375, 'autoencoder'], [0.85, 'embedding'], [1, 'embedding'], [1, 'done']],
     );
   });
 
@@ -104,7 +104,7 @@ describe('training service', () => {
     await enrol(world, 2, 2);
 
     await world.services.training.trainModel('m');
-    await world.services.training.whenIdle();
+    await world.whenIdle();
 
     const branches = world.db.progressWrites.filter((w) => w.phase === 'branches').map((w) => w.progress);
     assert.deepEqual(branches.map((p) => Number(p.toFixed(4))), [0.2125, 0.425]);
@@ -126,9 +126,9 @@ describe('training service', () => {
     await enrol(world, 1, 1);
 
     const job = await world.services.training.trainModel('m');
-    await world.services.training.whenIdle();
+    await world.whenIdle();
 
-    const failed = await world.services.training.getTrainingJob(job.id);
+    const failed = await world.services.jobs.getJob(job.id);
     assert.equal(failed.status, 'FAILED');
     assert.match(failed.error ?? '', /at least 2 users with at least 2 face images each; found 1 such user\(s\) among 2 user\(s\) with 4 face\(s\)/);
     assert.equal(world.db.tables.models.size, 0);
@@ -139,20 +139,20 @@ describe('training service', () => {
     const world = createTestWorld();
     await enrol(world, 2, 2);
     await world.services.training.trainModel('m');
-    await world.services.training.whenIdle();
+    await world.whenIdle();
     const previous = (await world.services.models.getActiveModel())!;
     world.engine.trainError = new Error('out of memory in branch 2');
 
     const job = await world.services.training.trainModel('m');
-    await world.services.training.whenIdle();
+    await world.whenIdle();
 
-    const failed = await world.services.training.getTrainingJob(job.id);
+    const failed = await world.services.jobs.getJob(job.id);
     assert.equal(failed.status, 'FAILED');
     assert.equal(failed.error, 'TRAINING_FAILED: The engine failed to train the model: out of memory in branch 2');
     const v2 = [...world.db.tables.models.values()].find((m) => m.version === 2)!;
     assert.equal(v2.status, 'FAILED');
     assert.equal((await world.services.models.getActiveModel())!.id, previous.id);
-    const logged = world.records.find((r) => r.msg === 'training job failed');
+    const logged = world.records.find((r) => r.msg === 'job failed');
     assert.equal(logged?.jobId, job.id);
   });
 
@@ -162,9 +162,9 @@ describe('training service', () => {
     world.engine.embedError = new Error('embedding worker died');
 
     const job = await world.services.training.trainModel('m');
-    await world.services.training.whenIdle();
+    await world.whenIdle();
 
-    assert.equal((await world.services.training.getTrainingJob(job.id)).error, 'TRAINING_FAILED: Re-embedding the stored faces with the new model failed: embedding worker died');
+    assert.equal((await world.services.jobs.getJob(job.id)).error, 'TRAINING_FAILED: Embedding the stored faces with model m v1 failed: embedding worker died');
     assert.equal([...world.db.tables.models.values()][0].status, 'FAILED');
     assert.equal(await world.services.models.getActiveModel(), null);
   });
@@ -177,63 +177,64 @@ describe('training service', () => {
 
     const first = await world.services.training.trainModel('first');
     const second = await world.services.training.trainModel('second');
+    const idle = world.whenIdle();
     await new Promise((resolve) => setImmediate(resolve));
 
-    assert.equal((await world.services.training.getTrainingJob(first.id)).status, 'RUNNING');
-    assert.equal((await world.services.training.getTrainingJob(second.id)).status, 'QUEUED');
+    assert.equal((await world.services.jobs.getJob(first.id)).status, 'RUNNING');
+    assert.equal((await world.services.jobs.getJob(second.id)).status, 'QUEUED');
     release();
-    await world.services.training.whenIdle();
+    await idle;
 
     assert.deepEqual(world.engine.trainCalls.map((c) => path.basename(path.dirname(c.outputDir))), ['first', 'second']);
     assert.equal((await world.services.models.getActiveModel())!.name, 'second');
   });
 
-  it('marks jobs and models a previous process left unfinished as FAILED', async () => {
+  it('cancelJob ends a queued job at once', async () => {
     const world = createTestWorld();
-    const repos = fakeRepositories(world.db);
-    const queued = await repos.jobs.create('a', {});
-    const running = await repos.jobs.create('b', {});
-    await repos.jobs.markRunning(running.id);
-    const finished = await repos.jobs.create('c', {});
-    await repos.jobs.markFinished(finished.id, 'SUCCEEDED', {});
-    const model = await repos.models.createVersion('b', {});
+    await enrol(world, 2, 2);
+    const job = await world.services.training.trainModel('m');
 
-    assert.equal(await world.services.training.failInterruptedJobs(), 2);
+    const cancelled = await world.services.jobs.cancelJob(job.id);
+    await world.whenIdle();
 
-    for (const id of [queued.id, running.id]) {
-      const job = (await repos.jobs.get(id))!;
-      assert.equal(job.status, 'FAILED');
-      assert.equal(job.error, INTERRUPTED_MESSAGE);
-    }
-    assert.equal((await repos.jobs.get(finished.id))!.status, 'SUCCEEDED');
-    assert.equal((await repos.models.get(model.id))!.status, 'FAILED');
+    assert.equal(cancelled.status, 'CANCELLED');
+    assert.match(cancelled.error ?? '', /^CANCELLED: /);
+    assert.equal(world.engine.trainCalls.length, 0);
+    assert.equal(world.db.tables.models.size, 0);
   });
 
-  it('stop marks queued jobs FAILED and takes no new ones', async () => {
+  it('cancelJob of an ended job is CONFLICT', async () => {
+    const world = createTestWorld();
+    await enrol(world, 2, 2);
+    const job = await world.services.training.trainModel('m');
+    await world.whenIdle();
+
+    await rejectsWith(world.services.jobs.cancelJob(job.id), 'CONFLICT', /already ended with status SUCCEEDED; only QUEUED or RUNNING jobs can be cancelled/);
+  });
+
+  it('worker stop puts a running job back in the queue', async () => {
     const world = createTestWorld();
     await enrol(world, 2, 2);
     let release!: () => void;
     world.engine.trainGate = new Promise((resolve) => (release = resolve));
-    const running = await world.services.training.trainModel('first');
-    const queued = await world.services.training.trainModel('second');
+    const job = await world.services.training.trainModel('m');
+    const drained = world.worker.drain();
+    await new Promise((resolve) => setImmediate(resolve));
 
-    const stopped = world.services.training.stop(5_000);
+    await world.worker.stop(10);
     release();
-    await stopped;
+    await drained;
 
-    assert.equal((await world.services.training.getTrainingJob(running.id)).status, 'SUCCEEDED');
-    const dropped = await world.services.training.getTrainingJob(queued.id);
-    assert.equal(dropped.status, 'FAILED');
-    assert.equal(dropped.error, INTERRUPTED_MESSAGE);
-    const jobsBefore = world.db.tables.jobs.size;
-    await assert.rejects(world.services.training.trainModel('third'), /shutting down/);
-    assert.equal(world.db.tables.jobs.size, jobsBefore, 'no job row for a rejected trainModel');
+    const requeued = await world.services.jobs.getJob(job.id);
+    assert.equal(requeued.status, 'QUEUED');
+    assert.equal(requeued.attempts, 0, 'a graceful stop does not count as an attempt');
+    assert.equal(await world.services.models.getActiveModel(), null, 'the interrupted version is not activated');
   });
 
-  it('getTrainingJob returns NOT_FOUND for a malformed or unknown id', async () => {
+  it('getJob returns NOT_FOUND for a malformed or unknown id', async () => {
     const world = createTestWorld();
 
-    await rejectsWith(world.services.training.getTrainingJob('nope'), 'NOT_FOUND', /training job ids are UUIDs/);
-    await rejectsWith(world.services.training.getTrainingJob('7f1c2a9e-3b4d-4c5e-8f60-718293a4b5c6'), 'NOT_FOUND');
+    await rejectsWith(world.services.jobs.getJob('nope'), 'NOT_FOUND', /job ids are UUIDs/);
+    await rejectsWith(world.services.jobs.getJob('7f1c2a9e-3b4d-4c5e-8f60-718293a4b5c6'), 'NOT_FOUND');
   });
 });

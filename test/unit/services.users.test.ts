@@ -71,7 +71,7 @@ describe('users service', () => {
       await services.images.addImage(user.id, fakeImage(`${identity}-2`));
     }
     await services.training.trainModel('m');
-    await services.training.whenIdle();
+    await world.whenIdle();
     assert.equal(db.tables.vectors.size, 4);
 
     assert.equal(await services.users.deleteUser(alice.id), true);

@@ -117,6 +117,42 @@ export function createModelsRepository(sql: Sql): ModelsRepository {
     async setStatus(id, status) {
       await update(id, 'status = $2', [status]);
     },
+
+    /** Throws NOT_FOUND, and changes nothing, when the model does not exist. */
+    activateIfComplete(id) {
+      return inTransaction(sql, async (tx) => {
+        // The same lock as activate, so two switches never interleave.
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.modelActivation]);
+
+        const { rows } = isUuid(id) ? await tx.query('SELECT id FROM models WHERE id = $1 FOR UPDATE', [id]) : { rows: [] };
+        if (rows.length === 0) {
+          throw modelNotFound(id);
+        }
+
+        // NOTE: under READ COMMITTED a face committed after this count but before the commit of
+        // this transaction gets its vector from the previous model only.
+        const missing = await tx.query<{ count: number }>(
+          `SELECT count(*)::int AS count FROM faces f
+           WHERE NOT EXISTS (SELECT 1 FROM face_vectors v WHERE v.face_id = f.id AND v.model_id = $1)`,
+          [id],
+        );
+        if (missing.rows[0].count > 0) {
+          return missing.rows[0].count;
+        }
+
+        await tx.query('UPDATE models SET active = false WHERE active AND id <> $1', [id]);
+        await tx.query('UPDATE models SET active = true WHERE id = $1', [id]);
+        return 0;
+      });
+    },
+
+    async delete(id) {
+      if (!isUuid(id)) {
+        return false;
+      }
+      const { affectedRows } = await sql.query('DELETE FROM models WHERE id = $1', [id]);
+      return affectedRows > 0;
+    },
   };
 }
 

@@ -12,6 +12,8 @@ interface Pending {
   onProgress?: (progress: TrainProgress) => void;
   /** The worker that must run this task; any idle worker when absent. */
   target?: Slot;
+  /** The promise run() returned for this task, so abort() can find it. */
+  result?: Promise<unknown>;
 }
 
 interface Slot {
@@ -79,8 +81,38 @@ export class WorkerPool {
     return this.slots.length;
   }
 
-  run<K extends Task['kind']>(task: Extract<Task, { kind: K }>, onProgress?: (progress: TrainProgress) => void): Promise<TaskResults[K]> {
-    return this.enqueue(task, onProgress);
+  /**
+   * Runs `task` on the first free worker. Aborting `signal` removes a task that has not started and
+   * asks the worker to stop a running one; the promise then rejects with an AbortError.
+   */
+  run<K extends Task['kind']>(task: Extract<Task, { kind: K }>, onProgress?: (progress: TrainProgress) => void, signal?: AbortSignal): Promise<TaskResults[K]> {
+    const result = this.enqueue<K>(task, onProgress);
+    if (signal === undefined) {
+      return result;
+    }
+    if (signal.aborted) {
+      this.abort(result);
+    } else {
+      signal.addEventListener('abort', () => this.abort(result), { once: true });
+    }
+    return result;
+  }
+
+  /** Drops the queued task behind `result`, or sends a cancel message to the worker running it. */
+  private abort(result: Promise<unknown>): void {
+    const queued = this.queue.findIndex((pending) => pending.result === result);
+    if (queued >= 0) {
+      const [pending] = this.queue.splice(queued, 1);
+      const error = new Error('the task was cancelled before it started');
+      error.name = 'AbortError';
+      pending.reject(error);
+      return;
+    }
+
+    const slot = this.slots.find((candidate) => candidate.busy?.result === result);
+    if (slot !== undefined) {
+      slot.worker.postMessage({ cancel: slot.busyId });
+    }
   }
 
   /** Runs `task` once on every worker, for per-worker reports such as tensor memory. */
@@ -93,10 +125,15 @@ export class WorkerPool {
       return Promise.reject(new Error('the engine is shutting down'));
     }
 
-    return new Promise((resolve, reject) => {
-      this.queue.push({ task, resolve: resolve as (value: unknown) => void, reject, onProgress, target });
-      this.dispatch();
+    const pending = { task, onProgress, target } as Pending;
+    const result = new Promise<TaskResults[K]>((resolve, reject) => {
+      pending.resolve = resolve as (value: unknown) => void;
+      pending.reject = reject;
     });
+    pending.result = result;
+    this.queue.push(pending);
+    this.dispatch();
+    return result;
   }
 
   async close(): Promise<void> {

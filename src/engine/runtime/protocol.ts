@@ -26,7 +26,7 @@ export interface TensorMemory {
   numBytes: number;
 }
 
-export type ToWorker = { id: number; task: Task };
+export type ToWorker = { id: number; task: Task } | { cancel: number };
 
 export type FromWorker =
   | { type: 'ready'; backend: string }

@@ -23,6 +23,9 @@ const port = parentPort!;
 const settings = workerData as WorkerSettings;
 const models = new Map<string, LayersModel>();
 
+/** Ids of running train tasks the pool asked to stop. */
+const cancelled = new Set<number>();
+
 function send(message: FromWorker): void {
   port.postMessage(message);
 }
@@ -68,7 +71,19 @@ async function run(runtime: Tensorflow & { trunks: Trunks }, id: number, task: T
     case 'embed':
       return embedActivations(tf, await loadModel(runtime, task.modelPath), task.activations);
     case 'train':
-      return trainModel(tf, runtime.backend, task.request, (progress) => send({ type: 'progress', id, progress }));
+      try {
+        return await trainModel(tf, runtime.backend, task.request, (progress) => {
+          // Throwing here unwinds the training loops, whose finally blocks dispose their tensors.
+          if (cancelled.has(id)) {
+            const error = new Error('training was cancelled');
+            error.name = 'AbortError';
+            throw error;
+          }
+          send({ type: 'progress', id, progress });
+        });
+      } finally {
+        cancelled.delete(id);
+      }
     case 'memory': {
       const { numTensors, numBytes } = tf.memory();
       return { numTensors, numBytes };
@@ -81,7 +96,13 @@ try {
   send({ type: 'ready', backend: runtime.backend });
 
   // Tasks arrive one at a time from the pool; a failure is reported for that task only.
-  port.on('message', async ({ id, task }: ToWorker) => {
+  port.on('message', async (message: ToWorker) => {
+    if ('cancel' in message) {
+      cancelled.add(message.cancel);
+      return;
+    }
+
+    const { id, task } = message;
     try {
       send({ type: 'done', id, result: await run(runtime, id, task) });
     } catch (error) {

@@ -4,7 +4,7 @@ import type { Database, NewFace, NewImage, Repositories, Sql } from '../../../sr
 import type { StoredFace, StoredImage, User } from '../../../src/domain.js';
 
 /** Every table of the schema, children first. */
-export const TABLES = ['face_vectors', 'faces', 'images', 'training_jobs', 'models', 'users'] as const;
+export const TABLES = ['face_vectors', 'faces', 'import_images', 'images', 'jobs', 'workers', 'models', 'users'] as const;
 
 export type TableCounts = Record<(typeof TABLES)[number], number>;
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type {
   Database, FaceForTraining, NewFace, NewImage, Page, Repositories, Sql,
 } from '../../../src/db/types.js';
-import type { ModelRecord, SimilarFace, StoredFace, StoredImage, TrainingJob, User } from '../../../src/domain.js';
+import type { Job, ModelRecord, SimilarFace, StoredFace, StoredImage, User, WorkerRecord } from '../../../src/domain.js';
 import { ErrorCode, FacematchError } from '../../../src/errors.js';
 
 /** In-memory tables with the columns the repositories expose. */
@@ -14,11 +14,14 @@ export interface FakeTables {
   models: Map<string, ModelRecord>;
   /** Keyed by `${faceId}/${modelId}`. */
   vectors: Map<string, { faceId: string; modelId: string; vector: Float32Array }>;
-  jobs: Map<string, TrainingJob>;
+  jobs: Map<string, Job>;
+  workers: Map<string, WorkerRecord>;
+  /** Keyed by job id. */
+  importImages: Map<string, { userId: string; images: Buffer[] }>;
 }
 
 function emptyTables(): FakeTables {
-  return { users: new Map(), images: new Map(), faces: new Map(), models: new Map(), vectors: new Map(), jobs: new Map() };
+  return { users: new Map(), images: new Map(), faces: new Map(), models: new Map(), vectors: new Map(), jobs: new Map(), workers: new Map(), importImages: new Map() };
 }
 
 /**
@@ -273,6 +276,24 @@ export function fakeRepositories(sql: Sql): Repositories & {
       async setStatus(id, status) {
         t().models.set(id, { ...t().models.get(id)!, status });
       },
+      async activateIfComplete(id) {
+        db.check('models.activate');
+        const missing = [...t().faces.keys()].filter((faceId) => !t().vectors.has(`${faceId}/${id}`)).length;
+        if (missing === 0) {
+          for (const model of t().models.values()) {
+            t().models.set(model.id, { ...model, active: model.id === id });
+          }
+        }
+        return missing;
+      },
+      async delete(id) {
+        for (const [key, row] of t().vectors) {
+          if (row.modelId === id) {
+            t().vectors.delete(key);
+          }
+        }
+        return t().models.delete(id);
+      },
     },
 
     vectors: {
@@ -300,12 +321,15 @@ export function fakeRepositories(sql: Sql): Repositories & {
       },
     },
 
+    // Leases never expire here: unit tests run one worker, so claim takes QUEUED jobs only.
     jobs: {
-      async create(modelName, options) {
+      async create(input) {
         db.check('jobs.create');
-        const job: TrainingJob = {
-          id: randomUUID(), modelName, status: 'QUEUED', progress: 0, phase: null, options, error: null,
-          modelId: null, createdAt: db.now(), startedAt: null, finishedAt: null,
+        const job: Job = {
+          id: randomUUID(), kind: input.kind, modelName: input.modelName ?? null, status: 'QUEUED', progress: 0, phase: null,
+          itemsDone: null, itemsTotal: null, epoch: null, loss: null, losses: [], payload: input.payload, result: null, error: null,
+          modelId: input.modelId ?? null, attempts: 0, maxAttempts: input.maxAttempts, leaseOwner: null, leaseExpiresAt: null,
+          cancelRequested: false, createdAt: db.now(), startedAt: null, finishedAt: null,
         };
         t().jobs.set(job.id, job);
         return job;
@@ -313,21 +337,97 @@ export function fakeRepositories(sql: Sql): Repositories & {
       async get(id) {
         return t().jobs.get(id) ?? null;
       },
-      async list(p) {
-        return page([...t().jobs.values()], p);
+      async list(filter, p) {
+        const jobs = [...t().jobs.values()].filter((job) => (filter.kind ?? job.kind) === job.kind && (filter.status ?? job.status) === job.status);
+        return page(jobs.reverse(), p);
       },
-      async markRunning(id) {
-        t().jobs.set(id, { ...t().jobs.get(id)!, status: 'RUNNING', startedAt: db.now() });
+      async claim(owner, kinds) {
+        const job = [...t().jobs.values()].find((candidate) => candidate.status === 'QUEUED' && kinds.includes(candidate.kind));
+        if (job === undefined) {
+          return null;
+        }
+        const claimed: Job = {
+          ...job, status: 'RUNNING', leaseOwner: owner, attempts: job.attempts + 1, startedAt: db.now(), progress: 0, phase: null, losses: [],
+        };
+        t().jobs.set(job.id, claimed);
+        return claimed;
       },
-      async updateProgress(id, progress, phase) {
+      async endExpired() {
+        return [];
+      },
+      async renewLease(id, owner) {
+        const job = t().jobs.get(id);
+        return { held: job?.leaseOwner === owner && job.status === 'RUNNING', cancelRequested: job?.cancelRequested ?? false };
+      },
+      async updateProgress(id, owner, update) {
         db.check('jobs.updateProgress');
-        db.progressWrites.push({ jobId: id, progress, phase });
-        t().jobs.set(id, { ...t().jobs.get(id)!, progress, phase });
+        db.progressWrites.push({ jobId: id, progress: update.progress, phase: update.phase });
+        const job = t().jobs.get(id)!;
+        t().jobs.set(id, { ...job, progress: update.progress, phase: update.phase, ...(update.losses ? { losses: update.losses } : {}) });
+        return { held: job.leaseOwner === owner && job.status === 'RUNNING', cancelRequested: job.cancelRequested };
       },
-      async markFinished(id, status, result) {
+      async setModel(id, _owner, modelId) {
+        t().jobs.set(id, { ...t().jobs.get(id)!, modelId });
+      },
+      async finish(id, owner, status, outcome) {
+        const job = t().jobs.get(id)!;
+        if (job.leaseOwner !== owner || job.status !== 'RUNNING') {
+          return false;
+        }
         t().jobs.set(id, {
-          ...t().jobs.get(id)!, status, error: result.error ?? null, modelId: result.modelId ?? null, finishedAt: db.now(),
+          ...job, status, error: outcome.error ?? null, result: outcome.result ?? job.result, finishedAt: db.now(), leaseOwner: null,
+          progress: status === 'SUCCEEDED' ? 1 : job.progress,
         });
+        return true;
+      },
+      async release(id, owner) {
+        const job = t().jobs.get(id)!;
+        if (job.leaseOwner !== owner) {
+          return false;
+        }
+        t().jobs.set(id, { ...job, status: 'QUEUED', leaseOwner: null, attempts: job.attempts - 1 });
+        return true;
+      },
+      async cancel(id) {
+        const job = t().jobs.get(id);
+        if (job === undefined) {
+          return null;
+        }
+        const cancelled: Job = job.status === 'QUEUED'
+          ? { ...job, status: 'CANCELLED', cancelRequested: true, finishedAt: db.now(), error: 'CANCELLED: cancelled by cancelJob before a worker took it.' }
+          : { ...job, cancelRequested: job.cancelRequested || job.status === 'RUNNING' };
+        t().jobs.set(id, cancelled);
+        return cancelled;
+      },
+    },
+
+    workers: {
+      async heartbeat(worker) {
+        const known = t().workers.get(worker.id);
+        t().workers.set(worker.id, { ...worker, startedAt: known?.startedAt ?? db.now(), lastHeartbeatAt: db.now() });
+      },
+      async list() {
+        return [...t().workers.values()];
+      },
+      async remove(id) {
+        t().workers.delete(id);
+      },
+      async removeSilent() {
+        return 0;
+      },
+    },
+
+    importImages: {
+      async insert(jobId, userId, images) {
+        t().importImages.set(jobId, { userId, images });
+      },
+      async list(jobId) {
+        return (t().importImages.get(jobId)?.images ?? []).map((bytes, position) => ({ position, bytes }));
+      },
+      async deleteByJob(jobId) {
+        const count = t().importImages.get(jobId)?.images.length ?? 0;
+        t().importImages.delete(jobId);
+        return count;
       },
     },
   };

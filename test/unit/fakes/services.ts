@@ -1,4 +1,5 @@
 import type { Config } from '../../../src/config.js';
+import { createJobWorker, type JobWorker } from '../../../src/jobs/index.js';
 import type { Logger } from '../../../src/logger.js';
 import { createServices, type Clock, type Services } from '../../../src/services/index.js';
 import { FakeDatabase, fakeRepositories } from './database.js';
@@ -24,7 +25,9 @@ export function testConfig(overrides: Partial<Config> = {}, limits: Partial<Conf
       maxImageFields: 10,
       ...limits,
     },
+    databasePoolSize: 1,
     engine: { workers: 2, backend: 'cpu', minFaceScore: 0.5 },
+    jobs: { inProcessWorker: true, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3 },
     ...overrides,
   };
 }
@@ -36,6 +39,9 @@ export interface TestWorld {
   logger: Logger;
   records: Array<Record<string, unknown>>;
   services: Services;
+  worker: JobWorker;
+  /** Runs every queued job to its end. */
+  whenIdle(): Promise<void>;
 }
 
 /** Real services over fake dependencies. */
@@ -47,5 +53,6 @@ export function createTestWorld(options: { config?: Config; clock?: Clock } = {}
   const services = createServices({
     db, engine, config, logger, repositories: fakeRepositories, decodeImage: fakeDecodeImage, clock: options.clock,
   });
-  return { db, engine, config, logger, records, services };
+  const worker = createJobWorker({ db, repositories: fakeRepositories, engine, images: services.images, config, logger, clock: options.clock });
+  return { db, engine, config, logger, records, services, worker, whenIdle: async () => void (await worker.drain()) };
 }
