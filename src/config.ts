@@ -1,6 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 
+import { API_KEY_PATTERN } from './auth/api-key-format.js';
+
 /** Typed, validated service configuration, read from the environment once at start. */
 export interface Config {
   /** Interface the HTTP server binds to. */
@@ -13,6 +15,8 @@ export interface Config {
   /** Folder holding trained model artifacts, one sub-folder per model version. */
   modelsDir: string;
   logLevel: string;
+  /** Admin API key from FACEMATCH_ADMIN_KEY, stored hashed at start; a secret, never logged. */
+  adminKey: string | undefined;
   limits: Limits;
   engine: EngineConfig;
 }
@@ -96,6 +100,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError('DATABASE_URL', '(hidden)', 'a postgres:// or postgresql:// URL');
   }
 
+  const adminKey = env.FACEMATCH_ADMIN_KEY || undefined;
+  if (adminKey !== undefined && !API_KEY_PATTERN.test(adminKey)) {
+    // The value is a secret, so the message never shows it.
+    throw new ConfigError('FACEMATCH_ADMIN_KEY', '(hidden)', 'a key of the form fm_<12 hex digits>_<43 base64url characters>, as `facematch generate-key` prints');
+  }
+
   const maxTopK = readInteger(env, 'FACEMATCH_MAX_TOP_K', 100, 1, 10_000);
   const config: Config = {
     host: env.FACEMATCH_HOST || '127.0.0.1',
@@ -104,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dataDir: resolveDataDir(env.FACEMATCH_DATA_DIR || 'data'),
     modelsDir: path.resolve(env.FACEMATCH_MODELS_DIR || 'models'),
     logLevel: env.FACEMATCH_LOG_LEVEL || 'info',
+    adminKey,
     limits: {
       maxImageBytes: readInteger(env, 'FACEMATCH_MAX_IMAGE_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxImagePixels: readInteger(env, 'FACEMATCH_MAX_IMAGE_PIXELS', 40_000_000, 1024, 1_000_000_000),

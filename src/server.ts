@@ -6,9 +6,12 @@ import type { AddressInfo } from 'node:net';
 
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 
+import type { Principal } from './auth/roles.js';
+import { checkAuthConfigured } from './auth/startup-check.js';
 import type { Config } from './config.js';
 import type { Database } from './db/types.js';
 import type { Engine } from './engine/types.js';
+import { ErrorCode, FacematchError } from './errors.js';
 import { createApolloServer } from './graphql/apollo.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { INTERNAL_ERROR_CODE, INTERNAL_ERROR_MESSAGE } from './graphql/errors.js';
@@ -113,6 +116,26 @@ function urlOf(address: AddressInfo): string {
 }
 
 /**
+ * Stores FACEMATCH_ADMIN_KEY when set, then checks that a server reachable from other machines
+ * requires keys (AuthNotConfiguredError otherwise), and warns when authentication is off.
+ */
+async function checkAuthentication(services: Services, config: Readonly<Config>, logger: Logger): Promise<void> {
+  if (config.adminKey !== undefined) {
+    await services.apiKeys.bootstrapAdminKey(config.adminKey);
+  }
+
+  checkAuthConfigured(config.host, await services.apiKeys.countActiveKeys());
+
+  if (!(await services.apiKeys.isAuthRequired())) {
+    logger.warn(
+      { host: config.host },
+      'Authentication is off: no API key exists, so every request is served with the admin role. This is allowed on loopback only. ' +
+        'Create a key with `facematch create-key` or the createApiKey mutation to turn authentication on.',
+    );
+  }
+}
+
+/**
  * Builds the service: database, engine, services and Apollo Server. Jobs a previous process left
  * unfinished are marked FAILED here. Whatever was opened is closed again when a step fails.
  */
@@ -158,6 +181,8 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     await services.training.failInterruptedJobs();
     await services.training.activateShippedModel();
 
+    await checkAuthentication(services, config, logger);
+
     apollo = await createApolloServer(logger.child({ component: 'apollo' }), {
       maxDepth: config.limits.maxQueryDepth,
       maxImageFields: config.limits.maxImageFields,
@@ -168,6 +193,12 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   }
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string, log: Logger): Promise<void> {
+    const principal = await authenticateRequest(req, res, log);
+    if (principal === null) {
+      return;
+    }
+    const requestLog = principal.kind === 'key' ? log.child({ keyPrefix: principal.prefix }) : log;
+
     let body: unknown;
     if (req.method === 'POST') {
       let raw: Buffer;
@@ -198,7 +229,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
 
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search: url.search, body },
-      context: async () => ({ services, requestId, logger: log }),
+      context: async () => ({ services, requestId, logger: requestLog, principal }),
     });
 
     for (const [key, value] of response.headers) {
@@ -213,6 +244,27 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
       res.write(chunk);
     }
     res.end();
+  }
+
+  /**
+   * Returns who sent the request, or null after sending 401 UNAUTHENTICATED. The body of a
+   * rejected request is read and dropped first (up to the request limit), so the client can finish
+   * sending and then read the answer.
+   */
+  async function authenticateRequest(req: http.IncomingMessage, res: http.ServerResponse, log: Logger): Promise<Principal | null> {
+    try {
+      return await services.apiKeys.authenticate(req.headers.authorization);
+    } catch (error) {
+      if (!(error instanceof FacematchError && error.code === ErrorCode.UNAUTHENTICATED)) {
+        throw error;
+      }
+
+      log.warn({ reason: error.message }, 'request rejected: missing, unknown or revoked API key');
+      await readBody(req, config.limits.maxRequestBytes).catch(() => undefined);
+      res.setHeader('www-authenticate', 'Bearer realm="facematch"');
+      sendError(res, 401, error.code, error.message);
+      return null;
+    }
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -1,5 +1,5 @@
 import type {
-  Box, JobStatus, ModelRecord, ModelStatus, Point, SimilarFace, StoredFace, StoredImage, Thresholds, TrainingJob, User,
+  ApiKey, ApiKeyRole, Box, JobStatus, ModelRecord, ModelStatus, Point, SimilarFace, StoredFace, StoredImage, Thresholds, TrainingJob, User,
 } from '../domain.js';
 
 /** The one thing repositories need: run a parameterised statement. Both PGlite and pg provide it. */
@@ -112,6 +112,34 @@ export interface TrainingJobsRepository {
   markFinished(id: string, status: Extract<JobStatus, 'SUCCEEDED' | 'FAILED'>, result: { modelId?: string; error?: string }): Promise<void>;
 }
 
+export interface NewApiKey {
+  name: string;
+  role: ApiKeyRole;
+  prefix: string;
+  /** Hex SHA-256 of the whole key; the key itself is never stored. */
+  keyHash: string;
+}
+
+/** A stored key with its hash, for authentication only; never returned to clients. */
+export interface ApiKeyWithHash extends ApiKey {
+  keyHash: string;
+}
+
+export interface ApiKeysRepository {
+  /** Throws FacematchError CONFLICT when the prefix is taken. */
+  insert(key: NewApiKey): Promise<ApiKey>;
+  findByPrefix(prefix: string): Promise<ApiKeyWithHash | null>;
+  /** Every key, revoked ones included, oldest first. */
+  list(): Promise<ApiKey[]>;
+  /** Sets revoked_at unless already set; returns the key, or null when the id matches none. */
+  revoke(id: string): Promise<ApiKey | null>;
+  touch(id: string): Promise<void>;
+  /** Count of keys that are not revoked. */
+  countActive(): Promise<number>;
+  /** Count of every key, revoked ones included. */
+  countAll(): Promise<number>;
+}
+
 export interface Repositories {
   users: UsersRepository;
   images: ImagesRepository;
@@ -119,4 +147,5 @@ export interface Repositories {
   models: ModelsRepository;
   vectors: FaceVectorsRepository;
   jobs: TrainingJobsRepository;
+  apiKeys: ApiKeysRepository;
 }

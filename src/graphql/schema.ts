@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 
+import { ApiKeyResolver } from './api-key.resolver.js';
 import { HealthResolver } from './health.resolver.js';
 import { ImageResolver } from './image.resolver.js';
 import { ModelResolver } from './model.resolver.js';
@@ -23,7 +24,7 @@ let built: Promise<GraphQLSchema> | undefined;
  */
 export function buildFacematchSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [UserResolver, ImageResolver, ModelResolver, TrainingResolver, SearchResolver, HealthResolver],
+    resolvers: [UserResolver, ImageResolver, ModelResolver, TrainingResolver, SearchResolver, HealthResolver, ApiKeyResolver],
     // Input checks live in the services; class-validator is not installed.
     validate: false,
   });

@@ -1,3 +1,4 @@
+import { createApiKeysService, type ApiKeysService } from './api-keys.service.js';
 import type { ServiceDeps } from './deps.js';
 import { createHealthService, type HealthService } from './health.service.js';
 import { createImagesService, type ImagesService } from './images.service.js';
@@ -7,7 +8,7 @@ import { createTrainingService, type TrainingService } from './training.service.
 import { createUsersService, type UsersService } from './users.service.js';
 
 export type { ServiceDeps, RepositoriesFactory, DecodeImage, Clock } from './deps.js';
-export type { HealthService, ImagesService, ModelsService, SearchService, TrainingService, UsersService };
+export type { ApiKeysService, HealthService, ImagesService, ModelsService, SearchService, TrainingService, UsersService };
 
 /** Every use case of the API; resolvers and the HTTP server call only these. */
 export interface Services {
@@ -17,6 +18,7 @@ export interface Services {
   search: SearchService;
   training: TrainingService;
   health: HealthService;
+  apiKeys: ApiKeysService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -28,5 +30,6 @@ export function createServices(deps: ServiceDeps): Services {
     search: createSearchService(deps, models),
     training: createTrainingService(deps),
     health: createHealthService(deps),
+    apiKeys: createApiKeysService(deps),
   };
 }

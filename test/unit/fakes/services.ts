@@ -13,6 +13,7 @@ export function testConfig(overrides: Partial<Config> = {}, limits: Partial<Conf
     dataDir: '/tmp/facematch-test-data',
     modelsDir: '/tmp/facematch-test-models',
     logLevel: 'silent',
+    adminKey: undefined,
     limits: {
       maxImageBytes: 1024 * 1024,
       maxImagePixels: 4_000_000,
