@@ -49,6 +49,9 @@ const HTTP_CLOSE_GRACE_MS = 5_000;
 
 class RequestTooLargeError extends Error {}
 
+/** The client closed the connection before its request body was complete. */
+class RequestAbortedError extends Error {}
+
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.statusCode = status;
@@ -89,6 +92,13 @@ function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> 
     req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+    // Without this, a client that disconnects mid-body would leave the promise and its chunks pending.
+    req.on('close', () => {
+      if (!req.complete) {
+        chunks.length = 0;
+        reject(new RequestAbortedError());
+      }
+    });
   });
 }
 
@@ -209,6 +219,11 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
           log.warn({ maxRequestBytes: config.limits.maxRequestBytes }, 'request body too large');
           res.setHeader('connection', 'close');
           sendError(res, 413, 'REQUEST_TOO_LARGE', `The request body exceeds ${config.limits.maxRequestBytes} bytes (FACEMATCH_MAX_REQUEST_BYTES). Send a smaller image.`);
+          return;
+        }
+        if (error instanceof RequestAbortedError || (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+          // Nothing ran, so nothing was stored; there is nobody left to answer.
+          log.info('client closed the connection before sending the whole request body');
           return;
         }
         throw error;

@@ -73,7 +73,11 @@ export function createUsersService({ db, repositories }: ServiceDeps) {
       return user;
     },
 
-    /** Deletes the user with its images (bytes included), faces and vectors, which the schema removes by cascade. */
+    /**
+     * Deletes the user with its images (bytes included), faces and vectors, which the schema removes by cascade.
+     * TODO: deleted rows stay in the database files until VACUUM reuses their space: autovacuum does so
+     * on a Postgres server, but PGlite runs no autovacuum, so the embedded database keeps them longer.
+     */
     async deleteUser(id: string): Promise<boolean> {
       requireUuid('user', id);
       const deleted = await repos.users.delete(id);
