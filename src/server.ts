@@ -222,7 +222,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
           return;
         }
         if (error instanceof RequestAbortedError || (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
-          // Nothing ran, so nothing was stored; there is nobody left to answer.
+          // Nothing ran, so nothing was stored, and no client is left to receive a response.
           log.info('client closed the connection before sending the whole request body');
           return;
         }
