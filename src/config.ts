@@ -28,10 +28,15 @@ export interface Limits {
   maxImagePixels: number;
   /** Minimum width and height of one image, in pixels. */
   minImageSide: number;
+  /** Maximum ratio of an image's longer side to its shorter one. */
+  maxAspectRatio: number;
   /** Maximum HTTP request body, in bytes. */
   maxRequestBytes: number;
+  /** Matches per face when a search gives no topK. */
   defaultTopK: number;
   maxTopK: number;
+  /** Largest `limit` of a paged listing (users, trainingJobs). */
+  maxPageSize: number;
   /** Deepest GraphQL field nesting allowed, the root field counting as 1. */
   maxQueryDepth: number;
   /** Image fields (faceVector, similarFaces, verifyFaces, addImage) allowed in one operation. */
@@ -106,7 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError('FACEMATCH_ADMIN_KEY', '(hidden)', 'a key of the form fm_<12 hex digits>_<43 base64url characters>, as `facematch generate-key` prints');
   }
 
-  const maxTopK = readInteger(env, 'FACEMATCH_MAX_TOP_K', 100, 1, 10_000);
+  // 1000 is the maximum of pgvector's hnsw.ef_search, which a search of k rows needs to be at least k.
+  const maxTopK = readInteger(env, 'FACEMATCH_MAX_TOP_K', 100, 1, 1000);
   const config: Config = {
     host: env.FACEMATCH_HOST || '127.0.0.1',
     port: readInteger(env, 'FACEMATCH_PORT', 4000, 0, 65_535),
@@ -119,9 +125,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxImageBytes: readInteger(env, 'FACEMATCH_MAX_IMAGE_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxImagePixels: readInteger(env, 'FACEMATCH_MAX_IMAGE_PIXELS', 40_000_000, 1024, 1_000_000_000),
       minImageSide: readInteger(env, 'FACEMATCH_MIN_IMAGE_SIDE', 32, 1, 10_000),
+      maxAspectRatio: readNumber(env, 'FACEMATCH_MAX_ASPECT_RATIO', 20, 1, 1000),
       maxRequestBytes: readInteger(env, 'FACEMATCH_MAX_REQUEST_BYTES', 20 * 1024 * 1024, 1024, 50 * 1024 * 1024),
-      defaultTopK: Math.min(5, maxTopK),
+      defaultTopK: readInteger(env, 'FACEMATCH_DEFAULT_TOP_K', Math.min(5, maxTopK), 1, maxTopK),
       maxTopK,
+      maxPageSize: readInteger(env, 'FACEMATCH_MAX_PAGE_SIZE', 500, 1, 100_000),
       maxQueryDepth: readInteger(env, 'FACEMATCH_MAX_QUERY_DEPTH', 10, 2, 100),
       maxImageFields: readInteger(env, 'FACEMATCH_MAX_IMAGE_FIELDS', 10, 1, 1000),
     },

@@ -32,7 +32,7 @@ export class TrainingResolver {
     return toJobType(await ctx.services.training.getTrainingJob(id));
   }
 
-  @Query(() => [TrainingJobType], { description: 'Training jobs; limit 1..500 (default 50).' })
+  @Query(() => [TrainingJobType], { description: 'Training jobs; limit 1 to FACEMATCH_MAX_PAGE_SIZE (default 500), 50 when omitted.' })
   async trainingJobs(
     @Ctx() ctx: GraphQLContext,
     @Arg('limit', () => Int, { nullable: true }) limit?: number | null,

@@ -208,7 +208,7 @@ export function createTrainingService(deps: ServiceDeps) {
     },
 
     async listTrainingJobs(page: { limit?: number | null; offset?: number | null } = {}): Promise<TrainingJob[]> {
-      return repos.jobs.list(toPage(page.limit, page.offset));
+      return repos.jobs.list(toPage(page.limit, page.offset, config.limits.maxPageSize));
     },
 
     /**
