@@ -21,12 +21,17 @@ Commands:
   worker           Start a standalone job worker against the Postgres server in DATABASE_URL.
   schema [FILE]    Write the GraphQL SDL to FILE (default schema/schema.graphql).
   migrate          Apply database migrations, then exit.
+  create-key [--name NAME] [--role admin|client]
+                   Store a new API key in the database and print it once (default: an admin
+                   key named "admin"). The first key turns authentication on.
+  generate-key     Print a new random key without storing it, for FACEMATCH_ADMIN_KEY.
   eval-lfw         Measure face vectors on LFW View 1 with an ablation (eval-lfw --help).
   help             Show this message.
 
 Configuration comes from environment variables such as FACEMATCH_HOST, FACEMATCH_PORT,
 DATABASE_URL (Postgres; embedded PGlite in FACEMATCH_DATA_DIR when unset),
-FACEMATCH_MODELS_DIR, FACEMATCH_WORKER (on or off) and FACEMATCH_LOG_LEVEL.
+FACEMATCH_MODELS_DIR, FACEMATCH_WORKER (on or off), FACEMATCH_LOG_LEVEL and FACEMATCH_ADMIN_KEY
+(an admin API key stored hashed at start).
 `;
 
 async function serve(): Promise<number> {
@@ -140,6 +145,57 @@ async function migrate(): Promise<number> {
   return EXIT_OK;
 }
 
+/** Parses `create-key` options --name NAME and --role admin|client; returns a message for bad ones. */
+export function parseCreateKeyArgs(args: string[]): { name: string; role: 'ADMIN' | 'CLIENT' } | string {
+  let name = 'admin';
+  let role: 'ADMIN' | 'CLIENT' = 'ADMIN';
+  for (let i = 0; i < args.length; i += 2) {
+    const [option, value] = [args[i], args[i + 1]];
+    if (value === undefined) {
+      return `${option} needs a value.`;
+    }
+    if (option === '--name') {
+      name = value;
+    } else if (option === '--role' && ['admin', 'client'].includes(value.toLowerCase())) {
+      role = value.toUpperCase() as 'ADMIN' | 'CLIENT';
+    } else if (option === '--role') {
+      return `--role must be admin or client; got ${value}.`;
+    } else {
+      return `Unknown create-key option ${option}.`;
+    }
+  }
+  return { name, role };
+}
+
+async function createKey(args: string[]): Promise<number> {
+  const options = parseCreateKeyArgs(args);
+  if (typeof options === 'string') {
+    return usageError(options);
+  }
+
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const { openDatabase, repositories } = await import('./db/index.js');
+  const { createApiKeysService } = await import('./services/api-keys.service.js');
+
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  try {
+    const apiKeys = createApiKeysService({ db, repositories, logger });
+    const { key, apiKey } = await apiKeys.createKey(options.name, options.role);
+    process.stdout.write(`${key}\n`);
+    process.stderr.write(`Created ${apiKey.role} key "${apiKey.name}" (prefix ${apiKey.prefix}). It is shown only now; send it as "Authorization: Bearer <key>".\n`);
+  } finally {
+    await db.close();
+  }
+  return EXIT_OK;
+}
+
+async function generateKey(): Promise<number> {
+  const { generateApiKey } = await import('./auth/api-key-format.js');
+  process.stdout.write(`${generateApiKey().key}\n`);
+  return EXIT_OK;
+}
+
 /** Runs one command line (without node and the script path) and returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   const [command = 'serve', ...rest] = args;
@@ -154,6 +210,10 @@ export async function main(args: string[]): Promise<number> {
         return rest.length === 0 ? await worker() : usageError(`worker takes no arguments; got ${rest.join(' ')}.`);
       case 'migrate':
         return rest.length === 0 ? await migrate() : usageError(`migrate takes no arguments; got ${rest.join(' ')}.`);
+      case 'create-key':
+        return await createKey(rest);
+      case 'generate-key':
+        return rest.length === 0 ? await generateKey() : usageError(`generate-key takes no arguments; got ${rest.join(' ')}.`);
       case 'eval-lfw': {
         if (rest.includes('--help')) {
           const { EVAL_USAGE } = await import('./eval/command.js');

@@ -1,6 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 
+import { API_KEY_PATTERN } from './auth/api-key-format.js';
+
 /** Typed, validated service configuration, read from the environment once at start. */
 export interface Config {
   /** Interface the HTTP server binds to. */
@@ -15,6 +17,8 @@ export interface Config {
   logLevel: string;
   /** Maximum connections of the pg pool (Postgres server only). */
   databasePoolSize: number;
+  /** Admin API key from FACEMATCH_ADMIN_KEY, stored hashed at start; a secret, never logged. */
+  adminKey: string | undefined;
   limits: Limits;
   engine: EngineConfig;
   jobs: JobsConfig;
@@ -38,10 +42,15 @@ export interface Limits {
   maxImagePixels: number;
   /** Minimum width and height of one image, in pixels. */
   minImageSide: number;
+  /** Maximum ratio of an image's longer side to its shorter one. */
+  maxAspectRatio: number;
   /** Maximum HTTP request body, in bytes. */
   maxRequestBytes: number;
+  /** Matches per face when a search gives no topK. */
   defaultTopK: number;
   maxTopK: number;
+  /** Largest `limit` of a paged listing (users, trainingJobs). */
+  maxPageSize: number;
   /** Deepest GraphQL field nesting allowed, the root field counting as 1. */
   maxQueryDepth: number;
   /** Image fields (faceVector, similarFaces, verifyFaces, addImage) allowed in one operation. */
@@ -121,7 +130,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError('DATABASE_URL', '(hidden)', 'a postgres:// or postgresql:// URL');
   }
 
-  const maxTopK = readInteger(env, 'FACEMATCH_MAX_TOP_K', 100, 1, 10_000);
+  const adminKey = env.FACEMATCH_ADMIN_KEY || undefined;
+  if (adminKey !== undefined && !API_KEY_PATTERN.test(adminKey)) {
+    // The value is a secret, so the message never shows it.
+    throw new ConfigError('FACEMATCH_ADMIN_KEY', '(hidden)', 'a key of the form fm_<12 hex digits>_<43 base64url characters>, as `facematch generate-key` prints');
+  }
+
+  // 1000 is the maximum of pgvector's hnsw.ef_search, which a search of k rows needs to be at least k.
+  const maxTopK = readInteger(env, 'FACEMATCH_MAX_TOP_K', 100, 1, 1000);
   const config: Config = {
     host: env.FACEMATCH_HOST || '127.0.0.1',
     port: readInteger(env, 'FACEMATCH_PORT', 4000, 0, 65_535),
@@ -130,13 +146,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     modelsDir: path.resolve(env.FACEMATCH_MODELS_DIR || 'models'),
     logLevel: env.FACEMATCH_LOG_LEVEL || 'info',
     databasePoolSize: readInteger(env, 'FACEMATCH_DB_POOL_SIZE', 10, 1, 100),
+    adminKey,
     limits: {
       maxImageBytes: readInteger(env, 'FACEMATCH_MAX_IMAGE_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxImagePixels: readInteger(env, 'FACEMATCH_MAX_IMAGE_PIXELS', 40_000_000, 1024, 1_000_000_000),
       minImageSide: readInteger(env, 'FACEMATCH_MIN_IMAGE_SIDE', 32, 1, 10_000),
+      maxAspectRatio: readNumber(env, 'FACEMATCH_MAX_ASPECT_RATIO', 20, 1, 1000),
       maxRequestBytes: readInteger(env, 'FACEMATCH_MAX_REQUEST_BYTES', 20 * 1024 * 1024, 1024, 50 * 1024 * 1024),
-      defaultTopK: Math.min(5, maxTopK),
+      defaultTopK: readInteger(env, 'FACEMATCH_DEFAULT_TOP_K', Math.min(5, maxTopK), 1, maxTopK),
       maxTopK,
+      maxPageSize: readInteger(env, 'FACEMATCH_MAX_PAGE_SIZE', 500, 1, 100_000),
       maxQueryDepth: readInteger(env, 'FACEMATCH_MAX_QUERY_DEPTH', 10, 2, 100),
       maxImageFields: readInteger(env, 'FACEMATCH_MAX_IMAGE_FIELDS', 10, 1, 1000),
     },

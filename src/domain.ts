@@ -135,3 +135,18 @@ export interface SimilarFace {
   /** Cosine distance (1 - cosine similarity), 0..2. */
   distance: number;
 }
+
+/** What an API key may do: ADMIN manages everything, CLIENT only searches and reads health. */
+export type ApiKeyRole = 'ADMIN' | 'CLIENT';
+
+/** A stored API key, without its secret: only the SHA-256 of the key is stored. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  role: ApiKeyRole;
+  /** Public part of the key (12 hex digits), which finds the row and identifies the key in listings. */
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}

@@ -25,6 +25,10 @@ export const ErrorCode = {
   INSUFFICIENT_TRAINING_DATA: 'INSUFFICIENT_TRAINING_DATA',
   /** The engine failed while training, for example on an invalid training option. */
   TRAINING_FAILED: 'TRAINING_FAILED',
+  /** The request has no API key, or an unknown or revoked one. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The API key's role does not allow the operation. */
+  FORBIDDEN: 'FORBIDDEN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -7,6 +7,6 @@ export function createLogger(level: string = process.env.FACEMATCH_LOG_LEVEL || 
   return pino({
     level,
     base: { service: 'facematch' },
-    redact: { paths: ['*.base64', '*.bytes', '*.password', '*.apiKey', 'databaseUrl'], censor: '[redacted]' },
+    redact: { paths: ['*.base64', '*.bytes', '*.password', '*.apiKey', '*.adminKey', '*.authorization', 'databaseUrl', 'adminKey'], censor: '[redacted]' },
   });
 }

@@ -6,9 +6,12 @@ import type { AddressInfo } from 'node:net';
 
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 
+import type { Principal } from './auth/roles.js';
+import { checkAuthConfigured } from './auth/startup-check.js';
 import type { Config } from './config.js';
 import type { Database } from './db/types.js';
 import type { Engine } from './engine/types.js';
+import { ErrorCode, FacematchError } from './errors.js';
 import { createApolloServer } from './graphql/apollo.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { INTERNAL_ERROR_CODE, INTERNAL_ERROR_MESSAGE } from './graphql/errors.js';
@@ -48,6 +51,9 @@ const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const HTTP_CLOSE_GRACE_MS = 5_000;
 
 class RequestTooLargeError extends Error {}
+
+/** The client closed the connection before its request body was complete. */
+class RequestAbortedError extends Error {}
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -89,6 +95,13 @@ function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> 
     req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+    // Without this, a client that disconnects mid-body would leave the promise and its chunks pending.
+    req.on('close', () => {
+      if (!req.complete) {
+        chunks.length = 0;
+        reject(new RequestAbortedError());
+      }
+    });
   });
 }
 
@@ -113,6 +126,26 @@ function toHeaderMap(req: http.IncomingMessage): HeaderMap {
 function urlOf(address: AddressInfo): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}${GRAPHQL_PATH}`;
+}
+
+/**
+ * Stores FACEMATCH_ADMIN_KEY when set, then checks that a server reachable from other machines
+ * requires keys (AuthNotConfiguredError otherwise), and warns when authentication is off.
+ */
+async function checkAuthentication(services: Services, config: Readonly<Config>, logger: Logger): Promise<void> {
+  if (config.adminKey !== undefined) {
+    await services.apiKeys.bootstrapAdminKey(config.adminKey);
+  }
+
+  checkAuthConfigured(config.host, await services.apiKeys.countActiveKeys());
+
+  if (!(await services.apiKeys.isAuthRequired())) {
+    logger.warn(
+      { host: config.host },
+      'Authentication is off: no API key exists, so every request is served with the admin role. This is allowed on loopback only. ' +
+        'Create a key with `facematch create-key` or the createApiKey mutation to turn authentication on.',
+    );
+  }
 }
 
 /**
@@ -172,6 +205,8 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     }
     await services.training.activateShippedModel();
 
+    await checkAuthentication(services, config, logger);
+
     apollo = await createApolloServer(logger.child({ component: 'apollo' }), {
       maxDepth: config.limits.maxQueryDepth,
       maxImageFields: config.limits.maxImageFields,
@@ -182,6 +217,12 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   }
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string, log: Logger): Promise<void> {
+    const principal = await authenticateRequest(req, res, log);
+    if (principal === null) {
+      return;
+    }
+    const requestLog = principal.kind === 'key' ? log.child({ keyPrefix: principal.prefix }) : log;
+
     let body: unknown;
     if (req.method === 'POST') {
       let raw: Buffer;
@@ -192,6 +233,11 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
           log.warn({ maxRequestBytes: config.limits.maxRequestBytes }, 'request body too large');
           res.setHeader('connection', 'close');
           sendError(res, 413, 'REQUEST_TOO_LARGE', `The request body exceeds ${config.limits.maxRequestBytes} bytes (FACEMATCH_MAX_REQUEST_BYTES). Send a smaller image.`);
+          return;
+        }
+        if (error instanceof RequestAbortedError || (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+          // Nothing ran, so nothing was stored, and no client is left to receive a response.
+          log.info('client closed the connection before sending the whole request body');
           return;
         }
         throw error;
@@ -212,7 +258,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
 
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search: url.search, body },
-      context: async () => ({ services, requestId, logger: log }),
+      context: async () => ({ services, requestId, logger: requestLog, principal }),
     });
 
     for (const [key, value] of response.headers) {
@@ -227,6 +273,27 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
       res.write(chunk);
     }
     res.end();
+  }
+
+  /**
+   * Returns who sent the request, or null after sending 401 UNAUTHENTICATED. The body of a
+   * rejected request is read and dropped first (up to the request limit), so the client can finish
+   * sending and then read the answer.
+   */
+  async function authenticateRequest(req: http.IncomingMessage, res: http.ServerResponse, log: Logger): Promise<Principal | null> {
+    try {
+      return await services.apiKeys.authenticate(req.headers.authorization);
+    } catch (error) {
+      if (!(error instanceof FacematchError && error.code === ErrorCode.UNAUTHENTICATED)) {
+        throw error;
+      }
+
+      log.warn({ reason: error.message }, 'request rejected: missing, unknown or revoked API key');
+      await readBody(req, config.limits.maxRequestBytes).catch(() => undefined);
+      res.setHeader('www-authenticate', 'Bearer realm="facematch"');
+      sendError(res, 401, error.code, error.message);
+      return null;
+    }
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

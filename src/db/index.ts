@@ -4,6 +4,7 @@ import { findMigrationsDir } from './migrations-dir.js';
 import { runMigrations } from './migrations.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
+import { createApiKeysRepository } from './repositories/api-keys.repository.js';
 import { createFaceVectorsRepository } from './repositories/face-vectors.repository.js';
 import { createFacesRepository } from './repositories/faces.repository.js';
 import { createImagesRepository } from './repositories/images.repository.js';
@@ -76,5 +77,6 @@ export function repositories(sql: Sql): Repositories {
     jobs: createJobsRepository(sql),
     workers: createWorkersRepository(sql),
     importImages: createImportImagesRepository(sql),
+    apiKeys: createApiKeysRepository(sql),
   };
 }

@@ -1,5 +1,5 @@
 import type {
-  Box, Job, JobKind, JobStatus, LossPoint, ModelRecord, ModelStatus, Point, SimilarFace, StoredFace, StoredImage, Thresholds, User, WorkerRecord,
+  ApiKey, ApiKeyRole, Box, Job, JobKind, JobStatus, LossPoint, ModelRecord, ModelStatus, Point, SimilarFace, StoredFace, StoredImage, Thresholds, User, WorkerRecord,
 } from '../domain.js';
 
 /** The one thing repositories need: run a parameterised statement. Both PGlite and pg provide it. */
@@ -192,6 +192,34 @@ export interface ImportImagesRepository {
   deleteByJob(jobId: string): Promise<number>;
 }
 
+export interface NewApiKey {
+  name: string;
+  role: ApiKeyRole;
+  prefix: string;
+  /** Hex SHA-256 of the whole key; the key itself is never stored. */
+  keyHash: string;
+}
+
+/** A stored key with its hash, for authentication only; never returned to clients. */
+export interface ApiKeyWithHash extends ApiKey {
+  keyHash: string;
+}
+
+export interface ApiKeysRepository {
+  /** Throws FacematchError CONFLICT when the prefix is taken. */
+  insert(key: NewApiKey): Promise<ApiKey>;
+  findByPrefix(prefix: string): Promise<ApiKeyWithHash | null>;
+  /** Every key, revoked ones included, oldest first. */
+  list(): Promise<ApiKey[]>;
+  /** Sets revoked_at unless already set; returns the key, or null when the id matches none. */
+  revoke(id: string): Promise<ApiKey | null>;
+  touch(id: string): Promise<void>;
+  /** Count of keys that are not revoked. */
+  countActive(): Promise<number>;
+  /** Count of every key, revoked ones included. */
+  countAll(): Promise<number>;
+}
+
 export interface Repositories {
   users: UsersRepository;
   images: ImagesRepository;
@@ -201,4 +229,5 @@ export interface Repositories {
   jobs: JobsRepository;
   workers: WorkersRepository;
   importImages: ImportImagesRepository;
+  apiKeys: ApiKeysRepository;
 }

@@ -2,6 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 
 import type { Logger } from '../logger.js';
+import { authorizationPlugin } from './authorization.js';
 import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
 import { errorLoggingPlugin, requestLoggingPlugin } from './plugins.js';
@@ -25,6 +26,6 @@ export async function createApolloServer(logger: Logger, limits: QueryLimits = D
     // The CLI stops the whole server on SIGINT and SIGTERM, in order; Apollo must not stop itself first.
     stopOnTerminationSignals: false,
     logger,
-    plugins: [ApolloServerPluginLandingPageDisabled(), errorLoggingPlugin(), requestLoggingPlugin()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), authorizationPlugin(), errorLoggingPlugin(), requestLoggingPlugin()],
   });
 }

@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/roles.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
 
@@ -8,4 +9,6 @@ export interface GraphQLContext {
   requestId: string;
   /** Child logger carrying the request id. */
   logger: Logger;
+  /** The API key that sent the request, or `open` while authentication is off. */
+  principal: Principal;
 }

@@ -32,7 +32,8 @@ export function classifyError(error: unknown): ErrorVisibility {
     }
     const code = original.extensions.code;
     if (typeof code === 'string' && code !== INTERNAL_ERROR_CODE) {
-      const { stacktrace: _stacktrace, ...extensions } = original.extensions;
+      // http carries the HTTP status for Apollo (403 for FORBIDDEN); clients read the status itself.
+      const { stacktrace: _stacktrace, http: _http, ...extensions } = original.extensions;
       return { internal: false, code, message: original.message, extensions };
     }
   }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 
+import { ApiKeyResolver } from './api-key.resolver.js';
 import { HealthResolver } from './health.resolver.js';
 import { ImageResolver } from './image.resolver.js';
 import { ImportResolver } from './import.resolver.js';
@@ -25,7 +26,7 @@ let built: Promise<GraphQLSchema> | undefined;
  */
 export function buildFacematchSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [UserResolver, ImageResolver, ImportResolver, ModelResolver, TrainingResolver, JobResolver, SearchResolver, HealthResolver],
+    resolvers: [UserResolver, ImageResolver, ImportResolver, ModelResolver, TrainingResolver, JobResolver, SearchResolver, HealthResolver, ApiKeyResolver],
     // Input checks live in the services; class-validator is not installed.
     validate: false,
   });

@@ -7,7 +7,7 @@ import { UserType } from './user.type.js';
 
 @Resolver(() => UserType)
 export class UserResolver {
-  @Query(() => [UserType], { description: 'Enrolled users; limit 1..500 (default 50).' })
+  @Query(() => [UserType], { description: 'Enrolled users, oldest first; limit 1 to FACEMATCH_MAX_PAGE_SIZE (default 500), 50 when omitted.' })
   users(
     @Ctx() ctx: GraphQLContext,
     @Arg('limit', () => Int, { nullable: true }) limit?: number | null,

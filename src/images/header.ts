@@ -31,7 +31,7 @@ export interface DisplaySize {
 /**
  * Reads the image header without decoding pixels and checks its size against the limits.
  * Raises IMAGE_TOO_LARGE above `maxImagePixels`, IMAGE_TOO_SMALL below `minImageSide` or beyond
- * MAX_ASPECT_RATIO, and INVALID_IMAGE when the header cannot be read.
+ * the maximum aspect ratio, and INVALID_IMAGE when the header cannot be read.
  */
 export async function readDisplaySize(bytes: Buffer, format: ImageFormat, limits: ImageLimits): Promise<DisplaySize> {
   const metadata = await readMetadata(bytes, format);
@@ -93,12 +93,13 @@ function assertWithinLimits(size: DisplaySize, limits: ImageLimits): void {
   }
 
   const ratio = Math.max(width, height) / Math.min(width, height);
-  if (ratio > MAX_ASPECT_RATIO) {
+  const maxAspectRatio = limits.maxAspectRatio ?? MAX_ASPECT_RATIO;
+  if (ratio > maxAspectRatio) {
     throw new FacematchError(
       ErrorCode.IMAGE_TOO_SMALL,
       `The image is ${width} x ${height} pixels, an aspect ratio of ${ratio.toFixed(1)}:1, but the ` +
-        `maximum is ${MAX_ASPECT_RATIO}:1. Send an image that is less narrow, cropped around the face.`,
-      { width, height, aspectRatio: ratio, maxAspectRatio: MAX_ASPECT_RATIO },
+        `maximum is ${maxAspectRatio}:1 (FACEMATCH_MAX_ASPECT_RATIO). Send an image that is less narrow, cropped around the face.`,
+      { width, height, aspectRatio: ratio, maxAspectRatio },
     );
   }
 }

@@ -16,4 +16,6 @@ export interface ImageLimits {
   maxImageBytes: number;
   maxImagePixels: number;
   minImageSide: number;
+  /** Maximum ratio of the longer side to the shorter one (default MAX_ASPECT_RATIO, 20). */
+  maxAspectRatio?: number;
 }

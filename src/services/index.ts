@@ -1,3 +1,4 @@
+import { createApiKeysService, type ApiKeysService } from './api-keys.service.js';
 import type { ServiceDeps } from './deps.js';
 import { createHealthService, type HealthService } from './health.service.js';
 import { createImagesService, type ImagesService } from './images.service.js';
@@ -9,7 +10,7 @@ import { createTrainingService, type TrainingService } from './training.service.
 import { createUsersService, type UsersService } from './users.service.js';
 
 export type { ServiceDeps, RepositoriesFactory, DecodeImage, Clock } from './deps.js';
-export type { HealthService, ImagesService, ImportService, JobsService, ModelsService, SearchService, TrainingService, UsersService };
+export type { ApiKeysService, HealthService, ImagesService, ImportService, JobsService, ModelsService, SearchService, TrainingService, UsersService };
 
 /** Every use case of the API; resolvers and the HTTP server call only these. */
 export interface Services {
@@ -21,6 +22,7 @@ export interface Services {
   jobs: JobsService;
   import: ImportService;
   health: HealthService;
+  apiKeys: ApiKeysService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -35,5 +37,6 @@ export function createServices(deps: ServiceDeps): Services {
     jobs,
     import: createImportService(deps),
     health: createHealthService(deps),
+    apiKeys: createApiKeysService(deps),
   };
 }

@@ -66,7 +66,7 @@ export function createTrainingService(deps: ServiceDeps, jobs: JobsService) {
     },
 
     /**
-     * Registers the shipped model (models/base/v1) when it has never been registered and no model is
+     * Registers the shipped model (models/base/v2) when it has never been registered and no model is
      * active. With no stored faces it is activated at once; otherwise a reembed job embeds them and
      * then activates it. Call once at start. Returns the registered model, or null when nothing changed.
      */

@@ -38,7 +38,7 @@ function cleanExternalId(externalId: string | null | undefined): string | null {
 }
 
 /** Enrolled people: create, read, rename, delete. */
-export function createUsersService({ db, repositories }: ServiceDeps) {
+export function createUsersService({ db, repositories, config }: ServiceDeps) {
   const repos = repositories(db);
 
   async function getUser(id: string): Promise<User> {
@@ -59,7 +59,7 @@ export function createUsersService({ db, repositories }: ServiceDeps) {
     getUser,
 
     async listUsers(page: { limit?: number | null; offset?: number | null } = {}): Promise<User[]> {
-      return repos.users.list(toPage(page.limit, page.offset));
+      return repos.users.list(toPage(page.limit, page.offset, config.limits.maxPageSize));
     },
 
     async renameUser(id: string, name: string): Promise<User> {
@@ -73,7 +73,11 @@ export function createUsersService({ db, repositories }: ServiceDeps) {
       return user;
     },
 
-    /** Deletes the user with its images (bytes included), faces and vectors, which the schema removes by cascade. */
+    /**
+     * Deletes the user with its images (bytes included), faces and vectors, which the schema removes by cascade.
+     * TODO: deleted rows stay in the database files until VACUUM reuses their space: autovacuum does so
+     * on a Postgres server, but PGlite runs no autovacuum, so the embedded database keeps them longer.
+     */
     async deleteUser(id: string): Promise<boolean> {
       requireUuid('user', id);
       const deleted = await repos.users.delete(id);

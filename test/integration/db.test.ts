@@ -768,9 +768,11 @@ describe('migrations', () => {
       );
       const db = await backend.open();
       try {
+        // Every shipped migration, read from the folder so that new ones need no change here.
+        const shipped = (await readMigrations(await findMigrationsDir())).map((migration) => migration.version);
         assert.deepEqual(
           (await schemaMigrations(db)).map((row) => row.version),
-          (await readMigrations(await findMigrationsDir())).map((migration) => migration.version),
+          shipped,
         );
         const { rows } = await db.query<{ table: string | null }>("SELECT to_regclass('half_done')::text AS table");
         assert.equal(rows[0].table, null);

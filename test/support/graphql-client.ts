@@ -29,3 +29,18 @@ export async function expectError(url: string, query: string, variables: Record<
   assert.ok(result.errors.length > 0, 'expected at least one error in the errors list');
   return { code: result.errors[0].extensions?.code, message: result.errors[0].message };
 }
+
+/** Posts one operation with `authorization` as the Authorization header (omitted when undefined); returns the HTTP status and body. */
+export async function postWithAuthorization<T = Record<string, unknown>>(
+  url: string,
+  authorization: string | undefined,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ status: number; headers: Headers; body: GraphQLResponse<T> }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (authorization !== undefined) {
+    headers.authorization = authorization;
+  }
+  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse<T> };
+}

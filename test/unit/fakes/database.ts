@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 
 import type {
-  Database, FaceForTraining, NewFace, NewImage, Page, Repositories, Sql,
+  ApiKeyWithHash, Database, FaceForTraining, NewFace, NewImage, Page, Repositories, Sql,
 } from '../../../src/db/types.js';
 import type { Job, ModelRecord, SimilarFace, StoredFace, StoredImage, User, WorkerRecord } from '../../../src/domain.js';
 import { ErrorCode, FacematchError } from '../../../src/errors.js';
+
+function publicKey({ keyHash: _keyHash, ...apiKey }: ApiKeyWithHash) {
+  return apiKey;
+}
 
 /** In-memory tables with the columns the repositories expose. */
 export interface FakeTables {
@@ -18,10 +22,11 @@ export interface FakeTables {
   workers: Map<string, WorkerRecord>;
   /** Keyed by job id. */
   importImages: Map<string, { userId: string; images: Buffer[] }>;
+  apiKeys: Map<string, ApiKeyWithHash>;
 }
 
 function emptyTables(): FakeTables {
-  return { users: new Map(), images: new Map(), faces: new Map(), models: new Map(), vectors: new Map(), jobs: new Map(), workers: new Map(), importImages: new Map() };
+  return { users: new Map(), images: new Map(), faces: new Map(), models: new Map(), vectors: new Map(), jobs: new Map(), workers: new Map(), importImages: new Map(), apiKeys: new Map() };
 }
 
 /**
@@ -428,6 +433,44 @@ export function fakeRepositories(sql: Sql): Repositories & {
         const count = t().importImages.get(jobId)?.images.length ?? 0;
         t().importImages.delete(jobId);
         return count;
+      },
+    },
+
+    apiKeys: {
+      async insert(key) {
+        db.check('apiKeys.insert');
+        if ([...t().apiKeys.values()].some((k) => k.prefix === key.prefix)) {
+          throw new FacematchError(ErrorCode.CONFLICT, `prefix ${key.prefix} is taken.`);
+        }
+        const row: ApiKeyWithHash = { id: randomUUID(), ...key, createdAt: db.now(), lastUsedAt: null, revokedAt: null };
+        t().apiKeys.set(row.id, row);
+        return publicKey(row);
+      },
+      async findByPrefix(prefix) {
+        return [...t().apiKeys.values()].find((k) => k.prefix === prefix) ?? null;
+      },
+      async list() {
+        return [...t().apiKeys.values()].map(publicKey);
+      },
+      async revoke(id) {
+        const row = t().apiKeys.get(id);
+        if (row === undefined) {
+          return null;
+        }
+        row.revokedAt ??= db.now();
+        return publicKey(row);
+      },
+      async touch(id) {
+        const row = t().apiKeys.get(id);
+        if (row !== undefined) {
+          row.lastUsedAt = db.now();
+        }
+      },
+      async countActive() {
+        return [...t().apiKeys.values()].filter((k) => k.revokedAt === null).length;
+      },
+      async countAll() {
+        return t().apiKeys.size;
       },
     },
   };
