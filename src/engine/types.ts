@@ -39,6 +39,11 @@ export interface TrainOptions {
   validationFraction?: number;
   /** Random seed, so a retrain on the same data gives the same model. */
   seed?: number;
+  /**
+   * Start from the shipped base model's weights (the default) rather than from scratch; read by
+   * the train job, which passes the base model as TrainRequest.startFrom.
+   */
+  fromBaseModel?: boolean;
 }
 
 export interface TrainRequest {

@@ -13,4 +13,10 @@ export class TrainOptionsInput {
 
   @Field(() => Int, { nullable: true, description: 'Random seed, so a retrain on the same data gives the same model.' })
   seed?: number | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Start from the shipped base model\'s weights (default true), so a few people refine it; false trains from scratch.',
+  })
+  fromBaseModel?: boolean | null;
 }

@@ -1,10 +1,11 @@
-import { rm } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { FaceForTraining } from '../db/types.js';
 import type { ModelRecord } from '../domain.js';
 import type { Engine, TrainOptions } from '../engine/types.js';
 import { ErrorCode, FacematchError } from '../errors.js';
+import { SHIPPED_MODEL } from '../services/shipped-model.js';
 import { embedAndActivate } from './embed-and-activate.js';
 import type { JobContext, JobHandler } from './handler.js';
 import { throwIfStopped } from './stop-reasons.js';
@@ -33,6 +34,17 @@ function checkTrainingData(faces: FaceForTraining[]): { users: number; eligibleU
     );
   }
   return { users: facesPerUser.size, eligibleUsers };
+}
+
+/** The shipped base model's folder, or undefined when it was removed from the models folder. */
+async function shippedModelDir(modelsDir: string): Promise<string | undefined> {
+  const dir = path.join(modelsDir, SHIPPED_MODEL.name, SHIPPED_MODEL.version);
+  try {
+    await access(path.join(dir, 'model.json'));
+    return dir;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Marks the model version an earlier attempt left in TRAINING as FAILED, and removes its files. */
@@ -69,6 +81,7 @@ export function createTrainHandler(engine: Engine, modelsDir: string): JobHandle
     throwIfStopped(signal);
 
     const options = job.payload as TrainOptions;
+    const startFrom = options.fromBaseModel === false ? undefined : await shippedModelDir(modelsDir);
     let model: ModelRecord = await repos.models.createVersion(job.modelName, { options, samples: faces.length, identities: counts.users });
     await repos.jobs.setModel(job.id, workerId, model.id);
     const outputDir = path.join(modelsDir, job.modelName, `v${model.version}`);
@@ -77,7 +90,7 @@ export function createTrainHandler(engine: Engine, modelsDir: string): JobHandle
     try {
       const result = await engine
         .train(
-          { outputDir, samples: faces.map((face) => ({ label: face.userId, activations: face.activations })), options },
+          { outputDir, samples: faces.map((face) => ({ label: face.userId, activations: face.activations })), options, startFrom },
           (step) => progress.report({ fraction: TRAIN_SHARE * step.fraction, phase: step.phase, epoch: step.epoch, loss: step.loss }),
           signal,
         )
