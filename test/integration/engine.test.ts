@@ -159,7 +159,7 @@ describe('engine on real photos', { skip: skipWithoutLfw }, () => {
     assert.ok(same / sameCount > different / differentCount + 0.2, `mean same ${same / sameCount}, different ${different / differentCount}`);
   });
 
-  test('a model started from the shipped base model stays close to it', async () => {
+  test('refining the base model keeps its vectors', async () => {
     const people = lfwPeople('peopleDevTrain.txt', 4).slice(8, 12);
     const samples: Array<{ label: string; activations: Float32Array }> = [];
     for (const person of people) {

@@ -12,7 +12,7 @@ export type TrunkName = 'dlib' | 'faceres';
 export interface Modality {
   name: string;
   trunk: TrunkName;
-  /** iBUG 300-W landmark indices whose mean, mapped into the chip frame, is the patch centre; empty for the chip centre. */
+  /** iBUG 300-W landmark indices whose mean, mapped into the chip frame, is the patch centre. Empty means the chip centre. */
   landmarks: number[];
   /** Side of the square region in chip pixels (the chip is 150 px; eye distance there is about 53 px). */
   side: number;
