@@ -36,9 +36,9 @@ function geometricStart(tf: Tf, inputs: Float32Array, inputDim: number, units: n
  * Trains one modality's 512-unit feature layer above the frozen trunk with identity supervision.
  *
  * `inputs` are L2-normalised trunk outputs [n, inputDim] and `labels` class indices 0..classCount-1.
- * The kernel starts as a geometry-keeping map (geometricStart) and the bias as minus the mapped
- * mean, so the untrained layer is the trunk's own cosine geometry after centring; or both start at `start`, a layer
- * trained before. A cosine softmax (features and class
+ * The kernel starts as a geometry-keeping map (geometricStart) and the bias at zero, or with
+ * `centre` at minus the mapped mean, so the untrained layer is the trunk's own cosine geometry
+ * (after centring); or both start at `start`, a layer trained before. A cosine softmax (features and class
  * weights normalised, logits scaled by `softmaxScale`) supervises identities, and a penalty on
  * the distance from the starting kernel keeps a few thousand photos from erasing what the trunk knew.
  */
@@ -51,8 +51,10 @@ export async function trainBranch(
   config: MmdfrConfig,
   random: () => number,
   onEpoch: (report: EpochReport) => void,
-  start: DenseWeights | null = null,
+  options: { centre: boolean; start?: DenseWeights | null },
 ): Promise<DenseWeights> {
+  const { centre } = options;
+  const start = options.start ?? null;
   const n = labels.length;
   const units = config.branchUnits;
   const startKernel = start?.kernel ?? geometricStart(tf, inputs, inputDim, units, random);
@@ -61,9 +63,16 @@ export async function trainBranch(
   const y = tf.tensor1d(labels, 'int32');
   const kernel0 = tf.tensor2d(startKernel, [inputDim, units]);
   const kernel = tf.variable(kernel0.clone());
-  const bias = tf.variable(start
-    ? tf.tensor1d(start.bias)
-    : tf.tidy(() => tf.neg(tf.matMul(tf.mean(x, 0, true), kernel0)).reshape([units])));
+  let startBias: import('@tensorflow/tfjs').Tensor;
+  if (start) {
+    startBias = tf.tensor1d(start.bias);
+  } else if (centre) {
+    startBias = tf.tidy(() => tf.neg(tf.matMul(tf.mean(x, 0, true), kernel0)).reshape([units]));
+  } else {
+    startBias = tf.zeros([units]);
+  }
+  const bias = tf.variable(startBias);
+  startBias.dispose();
 
   // Class weights start at each identity's normalised mean feature, so training begins near a good optimum.
   // The sums are built with a one-hot matrix product because wasm has no UnsortedSegmentSum kernel.

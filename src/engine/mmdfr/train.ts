@@ -58,7 +58,7 @@ export async function trainModel(
     branches.push(await trainBranch(tf, inputs, labels, classes.length, dim, config, random, (report) => {
       const fraction = PHASE_SHARE.branches * ((m + report.epoch / report.epochs) / MODALITY_COUNT);
       onProgress({ phase: `branch ${config.modalities[m].name}`, fraction, epoch: report.epoch, loss: report.loss });
-    }, start?.branches[m]));
+    }, { centre: CENTRED_TRUNKS.has(MODALITIES[m].trunk), start: start?.branches[m] }));
   }
 
   // Branches enter the fusion scaled by the square root of their similarity weight; the holistic
@@ -162,6 +162,13 @@ export async function trainModel(
   return { config: config as unknown as Record<string, unknown>, metrics, thresholds: fused.thresholds };
 }
 
+/**
+ * Trunks whose outputs are centred (the training mean subtracted) before the cosine. On 1000 LFW
+ * DevTest pairs, centring raised faceres's pooled features (non-negative after ReLU, so they share
+ * a large common part) from 94.8 % to 96.5 % and lowered dlib's descriptor from 97.9 % to 97.5 %.
+ */
+const CENTRED_TRUNKS = new Set<string>(['faceres']);
+
 /** Impostor pairs a held-out set needs before identities are held out at all (1 / FAR 1 %). */
 const MIN_IMPOSTOR_PAIRS_TO_HOLD_OUT = 100;
 
@@ -169,6 +176,9 @@ const MIN_IMPOSTOR_PAIRS_TO_HOLD_OUT = 100;
 const FACERES_WEIGHT_GRID = [0, 0.25, 0.5, 0.75, 1, 1.5];
 const PATCH_WEIGHT_GRID = [0, 0.05, 0.1, 0.2, 0.35, 0.5];
 const MIN_GENUINE_PAIRS_FOR_CHOICE = 30;
+
+/** ROC AUC gain on held-out identities that other weights need to replace the defaults. */
+const MIN_AUC_GAIN = 0.001;
 
 interface FusionWeights {
   faceres: number;
@@ -198,13 +208,19 @@ function chooseFusionWeights(heldOut: Array<{ label: string; activations: Float3
     return fallback;
   }
 
-  let best = { weights: fallback, auc: -1 };
+  const aucOf = (weights: FusionWeights): number => {
+    const fuse = (kind: 'genuine' | 'impostor') =>
+      perModality[0][kind].map((_, i) => perModality.reduce((sum, scores, m) => sum + similarityWeight(m, weights) * scores[kind][i], 0));
+    return areaUnderCurve(fuse('genuine'), fuse('impostor')) ?? -1;
+  };
+
+  // A held-out set of a few dozen people often separates nearly perfectly at any weights, so the
+  // default stays unless another choice is clearly better.
+  let best = { weights: fallback, auc: aucOf(fallback) + MIN_AUC_GAIN };
   for (const faceres of FACERES_WEIGHT_GRID) {
     for (const patch of PATCH_WEIGHT_GRID) {
       const weights = { faceres, patch };
-      const fuse = (kind: 'genuine' | 'impostor') =>
-        perModality[0][kind].map((_, i) => perModality.reduce((sum, scores, m) => sum + similarityWeight(m, weights) * scores[kind][i], 0));
-      const auc = areaUnderCurve(fuse('genuine'), fuse('impostor')) ?? -1;
+      const auc = aucOf(weights);
       if (auc > best.auc) {
         best = { weights, auc };
       }
