@@ -14,6 +14,9 @@ import { principalDirections } from './principal.js';
 import { readStartWeights } from './start-weights.js';
 import { fineTuneEncoders } from './fine-tune.js';
 
+/** Learning rate of a model started from another, relative to the configured one. */
+const REFINE_LEARNING_RATE_SCALE = 0.1;
+
 /** Share of the job's progress each phase takes; they add up to 1. */
 const PHASE_SHARE = { branches: 0.25, autoencoder: 0.45, fineTune: 0.2, calibration: 0.1 };
 
@@ -43,6 +46,10 @@ export async function trainModel(
   const classIndex = new Map(classes.map((label, i) => [label, i]));
   const start = request.startFrom ? await readStartWeights(tf, request.startFrom, similarityWeight) : null;
 
+  // Adam moves every weight by about the learning rate per step whatever the gradient's size, so
+  // on a few faces a refinement at the full rate drifts far from its start in a handful of steps.
+  const stepConfig = start ? { ...config, learningRate: config.learningRate * REFINE_LEARNING_RATE_SCALE } : config;
+
   // Branches: one identity-supervised 512-unit layer per modality, on both views of every face.
   const labels = Int32Array.from(training.flatMap((s) => Array(VIEWS).fill(classIndex.get(s.label))));
   const branches: DenseWeights[] = [];
@@ -55,7 +62,7 @@ export async function trainModel(
       }
     });
 
-    branches.push(await trainBranch(tf, inputs, labels, classes.length, dim, config, random, (report) => {
+    branches.push(await trainBranch(tf, inputs, labels, classes.length, dim, stepConfig, random, (report) => {
       const fraction = PHASE_SHARE.branches * ((m + report.epoch / report.epochs) / MODALITY_COUNT);
       onProgress({ phase: `branch ${config.modalities[m].name}`, fraction, epoch: report.epoch, loss: report.loss });
     }, { centre: CENTRED_TRUNKS.has(MODALITIES[m].trunk), start: start?.branches[m] }));
@@ -95,7 +102,7 @@ export async function trainModel(
   for (let layer = 0; layer < 3; layer++) {
     const units = config.autoencoderUnits[layer];
     const startKernel = start ? start.encoders[layer].kernel : starts[layer](codes);
-    const trained = await trainAutoencoderLayer(tf, codes, inputDim, startKernel, units, config, random, (report) => {
+    const trained = await trainAutoencoderLayer(tf, codes, inputDim, startKernel, units, stepConfig, random, (report) => {
       const fraction = PHASE_SHARE.branches + PHASE_SHARE.autoencoder * ((layer + report.epoch / report.epochs) / 3);
       onProgress({ phase: `autoencoder layer ${layer + 1}`, fraction, epoch: report.epoch, loss: report.loss });
     }, start?.encoders[layer].bias);
