@@ -174,7 +174,7 @@ async function createKey(args: string[]): Promise<number> {
   }
 
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'stderr');
   const { openDatabase, repositories } = await import('./db/index.js');
   const { createApiKeysService } = await import('./services/api-keys.service.js');
 

@@ -133,7 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const adminKey = env.FACEMATCH_ADMIN_KEY || undefined;
   if (adminKey !== undefined && !API_KEY_PATTERN.test(adminKey)) {
     // The value is a secret, so the message never shows it.
-    throw new ConfigError('FACEMATCH_ADMIN_KEY', '(hidden)', 'a key of the form fm_<12 hex digits>_<43 base64url characters>, as `facematch generate-key` prints');
+    throw new ConfigError('FACEMATCH_ADMIN_KEY', '(hidden)', 'a key of the form fm_<12 hex digits>_<43 base64url characters>, as `npx tsx src/cli.ts generate-key` prints');
   }
 
   // 1000 is the maximum of pgvector's hnsw.ef_search, which a search of k rows needs to be at least k.

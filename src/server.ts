@@ -143,7 +143,7 @@ async function checkAuthentication(services: Services, config: Readonly<Config>,
     logger.warn(
       { host: config.host },
       'Authentication is off: no API key exists, so every request is served with the admin role. This is allowed on loopback only. ' +
-        'Create a key with `facematch create-key` or the createApiKey mutation to turn authentication on.',
+        'Create a key with `npx tsx src/cli.ts create-key` or the createApiKey mutation to turn authentication on.',
     );
   }
 }

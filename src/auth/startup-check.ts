@@ -5,8 +5,8 @@ export class AuthNotConfiguredError extends Error {
   constructor(host: string) {
     super(
       `Refusing to listen on ${host} without API keys: anyone who can reach that interface could read and delete every face. ` +
-        'Set FACEMATCH_ADMIN_KEY to a key from `facematch generate-key` (stored hashed at start), ' +
-        'or create one in the database with `facematch create-key --name NAME`, ' +
+        'Set FACEMATCH_ADMIN_KEY to a key from `npx tsx src/cli.ts generate-key` (stored hashed at start), ' +
+        'or create one in the database with `npx tsx src/cli.ts create-key --name NAME`, ' +
         'or set FACEMATCH_HOST=127.0.0.1 to serve this machine only.',
     );
     this.name = 'AuthNotConfiguredError';

@@ -17,7 +17,7 @@ const TOUCH_INTERVAL_MS = 60_000;
 const ROLES: readonly ApiKeyRole[] = ['ADMIN', 'CLIENT'];
 
 const HOW_TO_GET_A_KEY =
-  'Send a key as "Authorization: Bearer <key>". An administrator creates keys with the createApiKey mutation or `facematch create-key`.';
+  'Send a key as "Authorization: Bearer <key>". An administrator creates keys with the createApiKey mutation or `npx tsx src/cli.ts create-key`.';
 
 export interface CreatedApiKey {
   /** The whole key. It is returned once and never stored. */
@@ -45,7 +45,7 @@ function cleanKeyName(name: string): string {
 /**
  * API keys: create, list, revoke, and authenticate requests. Authentication is off while no key
  * has ever been stored (the server then listens on loopback only), and on for good once one has,
- * so revoking every key locks the API until `facematch create-key` makes a new one.
+ * so revoking every key locks the API until `npx tsx src/cli.ts create-key` makes a new one.
  */
 export function createApiKeysService({ db, repositories, logger, clock = Date.now }: Pick<ServiceDeps, 'db' | 'repositories' | 'logger' | 'clock'>) {
   const repos = repositories(db);
@@ -146,16 +146,16 @@ export function createApiKeysService({ db, repositories, logger, clock = Date.no
     async bootstrapAdminKey(key: string): Promise<void> {
       const prefix = apiKeyPrefix(key);
       if (prefix === null) {
-        throw new Error('FACEMATCH_ADMIN_KEY does not have the key format; generate one with `facematch generate-key`.');
+        throw new Error('FACEMATCH_ADMIN_KEY does not have the key format; generate one with `npx tsx src/cli.ts generate-key`.');
       }
 
       const stored = await repos.apiKeys.findByPrefix(prefix);
       if (stored !== null) {
         if (!matchesHash(key, stored.keyHash)) {
-          throw new Error(`FACEMATCH_ADMIN_KEY has prefix ${prefix}, which a different stored key already uses; generate a new one with \`facematch generate-key\`.`);
+          throw new Error(`FACEMATCH_ADMIN_KEY has prefix ${prefix}, which a different stored key already uses; generate a new one with \`npx tsx src/cli.ts generate-key\`.`);
         }
         if (stored.revokedAt !== null) {
-          logger.warn({ keyId: stored.id, keyPrefix: prefix }, 'FACEMATCH_ADMIN_KEY was revoked and stays revoked; set a new key or create one with facematch create-key');
+          logger.warn({ keyId: stored.id, keyPrefix: prefix }, 'FACEMATCH_ADMIN_KEY was revoked and stays revoked; set a new key or create one with npx tsx src/cli.ts create-key');
         }
         required = true;
         return;

@@ -13,6 +13,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createServer, type FacematchServer } from '../../src/server.js';
+import { SHIPPED_MODEL } from '../../src/services/shipped-model.js';
 import { base64Of, lfwImage, lfwPeople, skipWithoutLfw } from '../support/faces.js';
 import { expectData, expectError, postGraphQL } from '../support/graphql-client.js';
 
@@ -392,7 +393,7 @@ describe('durable jobs with worker processes', { skip: skipWithoutLfw }, () => {
       `SELECT count(*)::int AS count FROM face_vectors v JOIN models m ON m.id = v.model_id WHERE m.name = 'base'`,
     );
     assert.equal(rows[0].count, 0);
-    await fs.access(path.join(modelsDir, 'base', 'v1', 'metadata.json'));
+    await fs.access(path.join(modelsDir, SHIPPED_MODEL.name, SHIPPED_MODEL.version, 'metadata.json'));
 
     const error = await expectError(url, '{ model(name: "base", version: 1) { id } }');
     assert.equal(error.code, 'NOT_FOUND');
