@@ -11,6 +11,8 @@ export interface StartWeights {
   encoders: DenseWeights[];
   /** The fusion weights the encoders were trained under, kept so the encoders stay valid. */
   fusion: Pick<MmdfrConfig, 'faceresWeight' | 'patchWeight'>;
+  /** The model's calibrated cosine thresholds. */
+  thresholds: { far1: number | null; far01: number | null };
 }
 
 /**
@@ -33,7 +35,7 @@ export async function readStartWeights(tf: Tf, dir: string, similarityWeight: (m
     }));
     const encoders = await Promise.all([1, 2, 3].map((layer) => readDense(network.getLayer(`sae_encoder_${layer}`).getWeights())));
 
-    return { branches, encoders, fusion: { faceresWeight: config.faceresWeight, patchWeight: config.patchWeight } };
+    return { branches, encoders, fusion: { faceresWeight: config.faceresWeight, patchWeight: config.patchWeight }, thresholds: metadata.thresholds };
   } finally {
     network.dispose();
   }

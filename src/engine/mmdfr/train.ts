@@ -14,6 +14,19 @@ import { principalDirections } from './principal.js';
 import { readStartWeights } from './start-weights.js';
 import { fineTuneEncoders } from './fine-tune.js';
 
+/**
+ * Thresholds of a refined model: at each FAR the higher of its own and its start model's, or
+ * the start model's where it has none. A few enrolled people calibrate a threshold from a
+ * handful of impostor pairs, or from faces the model was fitted to, which sets it too low;
+ * the start model's came from many held-out people, and a refinement stays close to it.
+ */
+function stricterThresholds(own: Thresholds, inherited: Thresholds): Thresholds {
+  const pick = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
+  return { far1: pick(own.far1, inherited.far1), far01: pick(own.far01, inherited.far01) };
+}
+
+type Thresholds = { far1: number | null; far01: number | null };
+
 /** Learning rate of a model started from another, relative to the configured one. */
 const REFINE_LEARNING_RATE_SCALE = 0.1;
 
@@ -139,6 +152,7 @@ export async function trainModel(
   const vectors = await embedActivations(tf, network, calibrationSet.map((s) => s.activations));
   const calibrationLabels = calibrationSet.map((s) => s.label);
   const fused = calibrate(...Object.values(pairScores(vectors, calibrationLabels)) as [number[], number[]]);
+  const thresholds = start ? stricterThresholds(fused.thresholds, start.thresholds) : fused.thresholds;
   const raw = calibrate(...Object.values(pairScores(calibrationSet.map((s) => rawDescriptor(s.activations)), calibrationLabels)) as [number[], number[]]);
 
   const metrics = {
@@ -150,7 +164,7 @@ export async function trainModel(
   const metadata: ModelMetadata = {
     config,
     metrics,
-    thresholds: fused.thresholds,
+    thresholds,
     training: {
       identities: classes.length,
       faces: training.length,
@@ -166,7 +180,7 @@ export async function trainModel(
   network.dispose();
   onProgress({ phase: 'saved', fraction: 1 });
 
-  return { config: config as unknown as Record<string, unknown>, metrics, thresholds: fused.thresholds };
+  return { config: config as unknown as Record<string, unknown>, metrics, thresholds };
 }
 
 /**
