@@ -9,6 +9,7 @@ import { openDatabase, type Database } from '../../src/db/index.js';
 import { createLogger } from '../../src/logger.js';
 import { createServer, type FacematchServer } from '../../src/server.js';
 import { lfwImage, lfwPeople, skipWithoutLfw } from '../support/faces.js';
+import { mapConcurrent } from '../support/concurrency.js';
 import { expectData, postGraphQL } from '../support/graphql-client.js';
 import { countChanges, countRows } from '../support/table-counts.js';
 
@@ -33,18 +34,6 @@ const ADD_IMAGE = `mutation ($userId: ID!, $image: ImageInput!) { addImage(userI
 const SIMILAR = `query ($image: ImageInput!) { similarFaces(image: $image, topK: 3) { matches { similarity user { id } } } }`;
 const TENSORS = `{ engineInfo { tensors } }`;
 
-/** Runs `work` over `items` with at most `limit` in flight and returns the results in order. */
-async function mapConcurrent<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]);
-    }
-  }));
-  return results;
-}
 
 type Job = { kind: 'addImage'; userId: string; file: string } | { kind: 'similarFaces'; file: string };
 

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createServer, type FacematchServer } from '../../src/server.js';
 import { base64Of, lfwImage, lfwPeople, skipWithoutLfw } from '../support/faces.js';
+import { mapConcurrent } from '../support/concurrency.js';
 import { expectData, postGraphQL } from '../support/graphql-client.js';
 
 /**
@@ -33,18 +34,6 @@ function cosine(a: number[], b: number[]): number {
   return dot;
 }
 
-/** Runs `work` over `items` with at most `limit` in flight, keeping the order of results. */
-async function mapConcurrent<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]);
-    }
-  }));
-  return results;
-}
 
 describe('recognition on LFW photos', { skip: skipWithoutLfw }, () => {
   let server: FacematchServer;

@@ -17,11 +17,16 @@ import { fineTuneEncoders } from './fine-tune.js';
 /**
  * Thresholds of a refined model: at each FAR the higher of its own and its start model's, or
  * the start model's where it has none. A few enrolled people calibrate a threshold from a
- * handful of impostor pairs, or from faces the model was fitted to, which sets it too low;
- * the start model's came from many held-out people, and a refinement stays close to it.
+ * handful of impostor pairs, or from faces the model was fitted to, which sets it too low.
+ * The start model's came from many held-out people, and a refinement stays close to it.
  */
 function stricterThresholds(own: Thresholds, inherited: Thresholds): Thresholds {
-  const pick = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
+  const pick = (a: number | null, b: number | null): number | null => {
+    if (a === null) {
+      return b;
+    }
+    return b === null ? a : Math.max(a, b);
+  };
   return { far1: pick(own.far1, inherited.far1), far01: pick(own.far01, inherited.far01) };
 }
 
