@@ -26,6 +26,7 @@ Commands:
                    key named "admin"). The first key turns authentication on.
   generate-key     Print a new random key without storing it, for FACEMATCH_ADMIN_KEY.
   eval-lfw         Measure face vectors on LFW View 1 with an ablation (eval-lfw --help).
+  build-strangers  Build the stranger set trained models calibrate thresholds on (build-strangers --help).
   help             Show this message.
 
 Configuration comes from environment variables such as FACEMATCH_HOST, FACEMATCH_PORT,
@@ -222,6 +223,10 @@ export async function main(args: string[]): Promise<number> {
         }
         const { runEvalCommand } = await import('./eval/command.js');
         return await runEvalCommand(rest);
+      }
+      case 'build-strangers': {
+        const { runStrangersCommand } = await import('./eval/stranger-set.js');
+        return await runStrangersCommand(rest);
       }
       case 'help':
       case '--help':

@@ -56,6 +56,11 @@ export interface TrainRequest {
    * one, so a few enrolled people refine it instead of replacing what it learned.
    */
   startFrom?: string;
+  /**
+   * Folder of a stranger set (strangers.json and strangers.bin): faces of people never enrolled,
+   * whose pairs with the calibration faces calibrate the thresholds. Skipped when it has none.
+   */
+  strangersFrom?: string;
 }
 
 export interface TrainProgress {

@@ -5,7 +5,7 @@ import type { FaceForTraining } from '../db/types.js';
 import type { ModelRecord } from '../domain.js';
 import type { Engine, TrainOptions } from '../engine/types.js';
 import { ErrorCode, FacematchError } from '../errors.js';
-import { SHIPPED_MODEL } from '../services/shipped-model.js';
+import { SHIPPED_MODEL, SHIPPED_STRANGERS } from '../services/shipped-model.js';
 import { embedAndActivate } from './embed-and-activate.js';
 import type { JobContext, JobHandler } from './handler.js';
 import { throwIfStopped } from './stop-reasons.js';
@@ -82,6 +82,7 @@ export function createTrainHandler(engine: Engine, modelsDir: string): JobHandle
 
     const options = job.payload as TrainOptions;
     const startFrom = options.fromBaseModel === false ? undefined : await shippedModelDir(modelsDir);
+    const strangersFrom = path.join(modelsDir, SHIPPED_STRANGERS);
     let model: ModelRecord = await repos.models.createVersion(job.modelName, { options, samples: faces.length, identities: counts.users });
     await repos.jobs.setModel(job.id, workerId, model.id);
     const outputDir = path.join(modelsDir, job.modelName, `v${model.version}`);
@@ -90,7 +91,7 @@ export function createTrainHandler(engine: Engine, modelsDir: string): JobHandle
     try {
       const result = await engine
         .train(
-          { outputDir, samples: faces.map((face) => ({ label: face.userId, activations: face.activations })), options, startFrom },
+          { outputDir, samples: faces.map((face) => ({ label: face.userId, activations: face.activations })), options, startFrom, strangersFrom },
           (step) => progress.report({ fraction: TRAIN_SHARE * step.fraction, phase: step.phase, epoch: step.epoch, loss: step.loss }),
           signal,
         )

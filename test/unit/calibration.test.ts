@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { areaUnderCurve, bestBalancedAccuracy, calibrate, pairScores } from '../../src/engine/mmdfr/calibration.js';
+import { areaUnderCurve, bestBalancedAccuracy, calibrate, calibrationPairs, pairScores } from '../../src/engine/mmdfr/calibration.js';
 
 test('calibrate places FAR thresholds', () => {
   // 1000 impostor scores 0.000, 0.001, ..., 0.999 and genuine scores above most of them.
@@ -39,4 +39,22 @@ test('pairScores splits genuine and impostor pairs', () => {
 
   assert.deepEqual(genuine, [1]);
   assert.deepEqual(impostor, [0, 0]);
+});
+
+test('calibrationPairs pairs every stranger with every face', () => {
+  // Unit vectors in 2-d: two faces of person a, one of b, and two strangers.
+  const at = (degrees: number) => Float32Array.of(Math.cos((degrees * Math.PI) / 180), Math.sin((degrees * Math.PI) / 180));
+  const faces = [at(0), at(10), at(90)];
+  const labels = ['a', 'a', 'b'];
+  const strangers = [at(45), at(180)];
+
+  const withOwn = calibrationPairs(faces, labels, strangers, true);
+  assert.deepEqual(withOwn.genuine.map((s) => s.toFixed(4)), [Math.cos(Math.PI / 18).toFixed(4)]);
+  // Own impostor pairs (a0-b, a1-b), then stranger 45 degrees and stranger 180 degrees against each face.
+  const expected = [90, 80, 45, 35, 45, 180, 170, 90].map((d) => Math.cos((d * Math.PI) / 180).toFixed(4));
+  assert.deepEqual(withOwn.impostor.map((s) => s.toFixed(4)), expected);
+
+  const strangersOnly = calibrationPairs(faces, labels, strangers, false);
+  assert.deepEqual(strangersOnly.impostor.map((s) => s.toFixed(4)), expected.slice(2));
+  assert.equal(strangersOnly.genuine.length, 1);
 });

@@ -43,6 +43,24 @@ export function pairScores(vectors: Float32Array[], labels: string[], maxImposto
 }
 
 /**
+ * Genuine and impostor similarities that calibrate a representation. Genuine pairs come from
+ * the calibration faces. Impostor pairs are each stranger with each calibration face, plus the
+ * calibration faces' own impostor pairs when `ownImpostors` is set. Leave it unset for faces the
+ * model trained on: it learned to tell exactly those people apart, so their impostor pairs
+ * score lower than a newcomer's would and set the thresholds too low.
+ */
+export function calibrationPairs(vectors: Float32Array[], labels: string[], strangers: Float32Array[], ownImpostors: boolean): { genuine: number[]; impostor: number[] } {
+  const own = pairScores(vectors, labels);
+  const impostor = ownImpostors ? own.impostor : [];
+  for (const stranger of strangers) {
+    for (const vector of vectors) {
+      impostor.push(similarity(stranger, vector));
+    }
+  }
+  return { genuine: own.genuine, impostor };
+}
+
+/**
  * Chooses thresholds at a false accept rate (FAR) of 1 % and 0.1 %: the smallest similarity at
  * which at most that fraction of impostor pairs is accepted. A threshold needs at least 1/FAR
  * impostor pairs to mean anything, so it is null below that.

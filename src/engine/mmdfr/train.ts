@@ -4,7 +4,7 @@ import { saveArtifact, type ModelMetadata } from './artifact.js';
 import { trainAutoencoderLayer } from './autoencoder.js';
 import { compress, unfoldBranches, unfoldedWidth } from './autoencoder-start.js';
 import { trainBranch, type DenseWeights } from './branch.js';
-import { areaUnderCurve, calibrate, pairScores } from './calibration.js';
+import { areaUnderCurve, calibrate, calibrationPairs, pairScores } from './calibration.js';
 import { resolveConfig, type MmdfrConfig } from './config.js';
 import { MODALITIES } from '../face/modalities.js';
 import { MODALITY_COUNT, MODALITY_DIMS, VIEWS, assertActivationLayout } from './layout.js';
@@ -13,6 +13,7 @@ import { createRandom, shuffle } from './random.js';
 import { principalDirections } from './principal.js';
 import { readStartWeights } from './start-weights.js';
 import { fineTuneEncoders } from './fine-tune.js';
+import { MIN_STRANGERS, readStrangers } from './strangers.js';
 
 /**
  * Thresholds of a refined model: at each FAR the higher of its own and its start model's, or
@@ -151,17 +152,29 @@ export async function trainModel(
   }
 
   // Calibration on held-out identities when there are enough, otherwise on the training faces.
+  // With a stranger set, each stranger paired with each calibration face is an impostor pair.
   onProgress({ phase: 'calibration', fraction: 1 - PHASE_SHARE.calibration });
   const network = buildNetwork(tf, config, weighted, encoders);
   const calibrationSet = heldOut.length >= 2 ? heldOut : training;
-  const vectors = await embedActivations(tf, network, calibrationSet.map((s) => s.activations));
   const calibrationLabels = calibrationSet.map((s) => s.label);
-  const fused = calibrate(...Object.values(pairScores(vectors, calibrationLabels)) as [number[], number[]]);
+  const strangers = request.strangersFrom ? await readStrangers(request.strangersFrom) : null;
+  const usedStrangers = strangers !== null && strangers.length >= MIN_STRANGERS ? strangers : [];
+  const ownImpostors = calibrationSet === heldOut || usedStrangers.length === 0;
+
+  const fusedPairs = calibrationPairs(
+    await embedActivations(tf, network, calibrationSet.map((s) => s.activations)),
+    calibrationLabels,
+    await embedActivations(tf, network, usedStrangers),
+    ownImpostors,
+  );
+  const fused = calibrate(fusedPairs.genuine, fusedPairs.impostor);
   const thresholds = start ? stricterThresholds(fused.thresholds, start.thresholds) : fused.thresholds;
-  const raw = calibrate(...Object.values(pairScores(calibrationSet.map((s) => rawDescriptor(s.activations)), calibrationLabels)) as [number[], number[]]);
+  const rawPairs = calibrationPairs(calibrationSet.map((s) => rawDescriptor(s.activations)), calibrationLabels, usedStrangers.map(rawDescriptor), ownImpostors);
+  const raw = calibrate(rawPairs.genuine, rawPairs.impostor);
 
   const metrics = {
     calibratedOn: calibrationSet === heldOut ? 'held-out identities' : 'training identities (too few held out)',
+    strangers: usedStrangers.length,
     fineTuned,
     ...fused.metrics,
     rawDescriptor: { accuracy: raw.metrics.accuracy, auc: raw.metrics.auc },
