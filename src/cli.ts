@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { ConfigError, loadConfig } from './config.js';
+import { DataDirInUseError } from './db/data-dir-lock.js';
 import { createLogger } from './logger.js';
 
 /** Exit codes: 0 success, 1 runtime failure, 2 bad command line or configuration. */
@@ -240,6 +241,11 @@ export async function main(args: string[]): Promise<number> {
     if (error instanceof ConfigError) {
       process.stderr.write(`facematch: ${error.message}\n`);
       return EXIT_USAGE;
+    }
+    // The message already tells the user what to do, so the stack trace is left out.
+    if (error instanceof DataDirInUseError) {
+      process.stderr.write(`facematch ${command}: ${error.message}\n`);
+      return EXIT_FAILURE;
     }
     process.stderr.write(`facematch ${command} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return EXIT_FAILURE;

@@ -4,6 +4,11 @@ import path from 'node:path';
 /** Lock file inside the PGlite data folder; it contains the owner's process id. */
 const LOCK_FILE = 'facematch.pid';
 
+/** Error raised when another running process has locked the data folder. Its message tells the user what to do. */
+export class DataDirInUseError extends Error {
+  override readonly name = 'DataDirInUseError';
+}
+
 /**
  * Claims a PGlite data folder for this process. PGlite is single-user Postgres: two processes
  * on one folder each see only their own writes, and whichever closes last overwrites the other.
@@ -29,7 +34,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
 
     const owner = Number(await readFile(file, 'utf8').catch(() => 'NaN'));
     if (Number.isInteger(owner) && owner !== process.pid && isRunning(owner)) {
-      throw new Error(
+      throw new DataDirInUseError(
         `The data folder ${dataDir} is in use by process ${owner}. Stop that process, or set FACEMATCH_DATA_DIR to another folder.`,
       );
     }

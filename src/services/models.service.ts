@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { Job, ModelRecord } from '../domain.js';
@@ -123,6 +123,12 @@ export function createModelsService({ db, repositories, config, logger }: Servic
       const shipped = model.name === SHIPPED_MODEL.name && model.version === 1;
       if (!shipped && folder.startsWith(config.modelsDir + path.sep)) {
         await rm(folder, { recursive: true, force: true });
+
+        // The model name's folder is removed with its last version. rmdir fails while other versions remain.
+        const nameFolder = path.dirname(folder);
+        if (nameFolder !== config.modelsDir) {
+          await rmdir(nameFolder).catch(() => undefined);
+        }
       }
       logger.info({ modelId: model.id, model: name, version, folder: shipped ? null : folder }, 'model deleted');
       return model;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, beforeEach, describe, it } from 'node:test';
 
 import { openDatabase, repositories, type Database, type Repositories } from '../../src/db/index.js';
@@ -706,6 +707,13 @@ describe('migrations', () => {
     // The parent process is alive, so its lock holds; an exited process's lock is stale.
     await writeFile(path.join(dataDir, 'facematch.pid'), String(process.ppid));
     await assert.rejects(openDatabase({ dataDir, logger: silentLogger }), new RegExp(`in use by process ${process.ppid}`));
+
+    // The command line reports the locked folder in one message, without a stack trace.
+    const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+    const rejected = spawnSync(process.execPath, ['--import', 'tsx', cli, 'migrate'], { env: { ...process.env, FACEMATCH_DATA_DIR: dataDir }, encoding: 'utf8' });
+    assert.equal(rejected.status, 1);
+    assert.match(rejected.stderr, new RegExp(`facematch migrate: The data folder .* is in use by process ${process.ppid}`));
+    assert.doesNotMatch(rejected.stderr, /\n\s+at /, 'no stack trace');
 
     await writeFile(path.join(dataDir, 'facematch.pid'), '2147483646');
     const reopened = await openDatabase({ dataDir, logger: silentLogger });

@@ -236,4 +236,13 @@ describe('recognition on LFW photos', { skip: skipWithoutLfw }, () => {
     console.log(`# strangers called unknown by the model trained from scratch: ${unknown}/${found}`);
     assert.ok(unknown / found >= STRANGER_UNKNOWN_FLOOR, `${unknown} of ${found} strangers called unknown`);
   });
+
+  test('deleteModel removes the model folder', async () => {
+    const { deleteModel } = await expectData<{ deleteModel: { name: string; version: number } }>(url, 'mutation { deleteModel(name: "lfw-test", version: 1) { name version } }');
+    assert.deepEqual(deleteModel, { name: 'lfw-test', version: 1 });
+
+    // Its only version is gone, so the name's folder goes too; the active model's stays.
+    await assert.rejects(fs.access(path.join(modelsDir, 'lfw-test')), { code: 'ENOENT' });
+    await fs.access(path.join(modelsDir, 'lfw-scratch', 'v1', 'model.json'));
+  });
 });
