@@ -5,6 +5,5 @@
  */
 export const AdvisoryLock = {
   migrations: 7_301_001,
-  modelVersions: 7_301_002,
   modelActivation: 7_301_003,
 } as const;

@@ -79,7 +79,7 @@ export interface FacesRepository {
 }
 
 export interface ModelsRepository {
-  /** Creates the next version of `name` (1 for a new name) in status TRAINING. */
+  /** Creates the next version of `name` (1 for a new name) in status TRAINING; a deleted version's number is never reused. */
   createVersion(name: string, config: Record<string, unknown>): Promise<ModelRecord>;
   /** Records a finished training: the engine's full configuration replaces the requested one. */
   markReady(id: string, result: { config: Record<string, unknown>; metrics: Record<string, unknown>; thresholds: Thresholds; artifactPath: string }): Promise<ModelRecord>;

@@ -322,6 +322,11 @@ function repositorySuite(start: () => Promise<Backend>): void {
       assert.ok(first.createdAt instanceof Date);
       assert.deepEqual(await repos.models.get(first.id), first);
       assert.equal((await repos.models.list()).length, 6);
+
+      // A deleted version's number is not given again.
+      const latest = concurrent.find((model) => model.version === 5)!;
+      assert.equal(await repos.models.delete(latest.id), true);
+      assert.equal((await repos.models.createVersion('mmdfr', {})).version, 6);
     });
 
     it('model status changes', async () => {

@@ -34,14 +34,17 @@ export function createModelsRepository(sql: Sql): ModelsRepository {
   return {
     createVersion(name, config) {
       return inTransaction(sql, async (tx) => {
-        // Without the lock, two concurrent calls would read the same max(version) and one would
-        // fail on UNIQUE (name, version).
-        await tx.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.modelVersions]);
+        // The upsert locks the name's row, so concurrent calls take consecutive numbers.
+        const { rows: numbered } = await tx.query<{ last_version: number }>(
+          `INSERT INTO model_names (name, last_version) VALUES ($1, 1)
+           ON CONFLICT (name) DO UPDATE SET last_version = model_names.last_version + 1
+           RETURNING last_version`,
+          [name],
+        );
         const { rows } = await tx.query<ModelRow>(
-          `INSERT INTO models (name, version, status, config)
-           SELECT $1, coalesce(max(version), 0) + 1, 'TRAINING', $2 FROM models WHERE name = $1
+          `INSERT INTO models (name, version, status, config) VALUES ($1, $2, 'TRAINING', $3)
            RETURNING ${COLUMNS}`,
-          [name, JSON.stringify(config)],
+          [name, numbered[0].last_version, JSON.stringify(config)],
         );
         return toModel(rows[0]);
       });

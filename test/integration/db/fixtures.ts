@@ -17,9 +17,9 @@ export async function countRows(sql: Sql): Promise<TableCounts> {
   return counts;
 }
 
-/** Empties every table except schema_migrations. */
+/** Empties every table except schema_migrations, including the version numbers of model names. */
 export async function clearTables(db: Database): Promise<void> {
-  await db.query(`TRUNCATE ${TABLES.join(', ')}`);
+  await db.query(`TRUNCATE ${[...TABLES, 'model_names'].join(', ')}`);
 }
 
 /** Builds an image of `size` random bytes with their real sha256. */
