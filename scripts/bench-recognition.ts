@@ -9,6 +9,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -43,6 +44,12 @@ async function timed<T>(samples: number[], work: () => Promise<T>): Promise<T> {
 }
 
 const modelsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'facematch-bench-'));
+// The shipped base model (searches before training use it, trainModel starts from it) and the
+// stranger set, as in a fresh clone.
+const shippedDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'models');
+for (const folder of ['base', 'strangers']) {
+  await fs.cp(path.join(shippedDir, folder), path.join(modelsDir, folder), { recursive: true });
+}
 const config = loadConfig({ ...process.env, FACEMATCH_PORT: '0', FACEMATCH_DATA_DIR: 'memory://', FACEMATCH_MODELS_DIR: modelsDir });
 const server = await createServer(config, { logger: createLogger('warn') });
 const url = await server.start();
