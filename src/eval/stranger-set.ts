@@ -17,7 +17,8 @@ train a model (training takes people with two or more photos) and are not DevTes
 Options:
   --lfw DIR     LFW folder with images/ and peopleDevTrain.txt (default ../shared/faces/lfw)
   --count N     people to take, spread evenly over the list (default 300)
-  --out DIR     folder to write strangers.json and strangers.bin (default models/strangers)
+  --out DIR     folder to write strangers.json and strangers.bin (default models/strangers,
+                which replaces the shipped set); training ignores a set of fewer than 20
 `;
 
 /** Runs the `build-strangers` command and returns its exit code. */
