@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { Tf } from '../runtime/tensorflow.js';
 import { DEFAULT_CONFIG, type MmdfrConfig } from './config.js';
+import { encodeFloat16 } from './float16.js';
 
 /** metadata.json beside model.json: what the model is, what it saw and how well it did. */
 export interface ModelMetadata {
@@ -29,7 +30,7 @@ export async function saveArtifact(tf: Tf, network: LayersModel, metadata: Model
     let weightData = artifacts.weightData as ArrayBuffer;
     let weightSpecs = artifacts.weightSpecs ?? [];
     if (options.float16) {
-      weightData = toFloat16(new Float32Array(weightData)).buffer as ArrayBuffer;
+      weightData = encodeFloat16(new Float32Array(weightData)).buffer as ArrayBuffer;
       weightSpecs = weightSpecs.map((spec) => ({ ...spec, quantization: { dtype: 'float16' as const } }));
     }
     const modelJson = {
@@ -70,42 +71,4 @@ export async function loadArtifact(tf: Tf, dir: string): Promise<{ network: Laye
     weightData,
   }));
   return { network, metadata };
-}
-
-/** Converts float32 values to IEEE 754 half-precision bits, rounding to nearest even. */
-export function toFloat16(values: Float32Array): Uint16Array {
-  const out = new Uint16Array(values.length);
-  const view = new DataView(new ArrayBuffer(4));
-
-  for (let i = 0; i < values.length; i++) {
-    view.setFloat32(0, values[i]);
-    const bits = view.getUint32(0);
-    const sign = (bits >>> 16) & 0x8000;
-    const exponent = ((bits >>> 23) & 0xff) - 127 + 15;
-    const mantissa = bits & 0x7fffff;
-
-    if (exponent >= 0x1f) {
-      // Overflow, infinity and NaN: NaN keeps a mantissa bit.
-      out[i] = sign | 0x7c00 | (((bits >>> 23) & 0xff) === 0xff && mantissa !== 0 ? 0x200 : 0);
-    } else if (exponent <= 0) {
-      // Subnormal half or zero: shift the implicit leading bit in, round to nearest even.
-      if (exponent < -10) {
-        out[i] = sign;
-      } else {
-        const full = mantissa | 0x800000;
-        const shift = 14 - exponent;
-        let half = full >>> shift;
-        const remainder = full & ((1 << shift) - 1);
-        const halfway = 1 << (shift - 1);
-        if (remainder > halfway || (remainder === halfway && (half & 1))) half++;
-        out[i] = sign | half;
-      }
-    } else {
-      let half = sign | (exponent << 10) | (mantissa >>> 13);
-      const remainder = mantissa & 0x1fff;
-      if (remainder > 0x1000 || (remainder === 0x1000 && (half & 1))) half++;
-      out[i] = half;
-    }
-  }
-  return out;
 }

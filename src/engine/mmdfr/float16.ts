@@ -1,6 +1,7 @@
 /**
- * IEEE 754 half-precision (binary16) conversion for stored activations, rounding to nearest even.
- * Values above 65504 become infinity. The cached LFW trunk activations stay below 4 in magnitude.
+ * IEEE 754 half-precision (binary16) conversion for committed model weights and stranger sets,
+ * rounding to nearest even. Values above 65504 become infinity. The cached LFW trunk activations
+ * stay below 4 in magnitude.
  */
 
 const float32View = new DataView(new ArrayBuffer(4));
@@ -72,11 +73,11 @@ export function decodeFloat16(bytes: Uint8Array): Float32Array {
 
 /** Rounds `value >> shift` to nearest, ties to even. */
 function roundShift(value: number, shift: number): number {
-  const kept = value >>> shift;
-  const rest = value & ((1 << shift) - 1);
-  const half = 1 << (shift - 1);
-  if (rest > half || (rest === half && (kept & 1) === 1)) {
-    return kept + 1;
+  const truncated = value >>> shift;
+  const remainder = value & ((1 << shift) - 1);
+  const halfway = 1 << (shift - 1);
+  if (remainder > halfway || (remainder === halfway && (truncated & 1) === 1)) {
+    return truncated + 1;
   }
-  return kept;
+  return truncated;
 }
