@@ -9,13 +9,13 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { createServer } from '../src/server.js';
 import { base64Of, lfwImage, lfwPeople, skipWithoutLfw } from '../test/support/faces.js';
 import { expectData } from '../test/support/graphql-client.js';
+import { copyShippedModels } from '../test/support/shipped-models.js';
 
 const { values } = parseArgs({ options: { people: { type: 'string', default: '20' }, queries: { type: 'string', default: '40' } } });
 const PEOPLE = Number(values.people);
@@ -44,12 +44,7 @@ async function timed<T>(samples: number[], work: () => Promise<T>): Promise<T> {
 }
 
 const modelsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'facematch-bench-'));
-// The shipped base model (searches before training use it, trainModel starts from it) and the
-// stranger set, as in a fresh clone.
-const shippedDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'models');
-for (const folder of ['base', 'strangers']) {
-  await fs.cp(path.join(shippedDir, folder), path.join(modelsDir, folder), { recursive: true });
-}
+await copyShippedModels(modelsDir);
 const config = loadConfig({ ...process.env, FACEMATCH_PORT: '0', FACEMATCH_DATA_DIR: 'memory://', FACEMATCH_MODELS_DIR: modelsDir });
 const server = await createServer(config, { logger: createLogger('warn') });
 const url = await server.start();

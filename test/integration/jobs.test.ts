@@ -15,6 +15,7 @@ import { createLogger } from '../../src/logger.js';
 import { createServer, type FacematchServer } from '../../src/server.js';
 import { SHIPPED_MODEL } from '../../src/services/shipped-model.js';
 import { base64Of, lfwImage, lfwPeople, skipWithoutLfw } from '../support/faces.js';
+import { copyShippedModels } from '../support/shipped-models.js';
 import { expectData, expectError, postGraphQL } from '../support/graphql-client.js';
 
 /**
@@ -147,7 +148,7 @@ describe('durable jobs with worker processes', { skip: skipWithoutLfw }, () => {
 
   before(async () => {
     modelsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'facematch-jobs-models-'));
-    await fs.cp(path.join(REPOSITORY, 'models', 'base'), path.join(modelsDir, 'base'), { recursive: true });
+    await copyShippedModels(modelsDir, ['base']);
 
     served = await PGlite.create({ dataDir: 'memory://', extensions: { vector } });
     // The API, two worker processes one after the other, and headroom for a dead connection.

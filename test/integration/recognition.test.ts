@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createServer, type FacematchServer } from '../../src/server.js';
 import { base64Of, lfwImage, lfwPeople, skipWithoutLfw } from '../support/faces.js';
 import { mapConcurrent } from '../support/concurrency.js';
+import { copyShippedModels } from '../support/shipped-models.js';
 import { expectData, postGraphQL } from '../support/graphql-client.js';
 
 /**
@@ -26,8 +26,6 @@ const IDENTIFIED_FLOOR = 0.75;
 /** Never-enrolled people queried, one photo each, and the minimum share that must be called unknown. */
 const STRANGERS = 12;
 const STRANGER_UNKNOWN_FLOOR = 0.8;
-
-const REPOSITORY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const ADD_IMAGE = `mutation ($userId: ID!, $image: ImageInput!, $faceIndex: Int) { addImage(userId: $userId, image: $image, faceIndex: $faceIndex) { id face { id score } } }`;
 const SIMILAR = `query ($image: ImageInput!, $topK: Int) { similarFaces(image: $image, topK: $topK) { score identity { user { id } } matches { similarity distance imageId user { id name } } } }`;
@@ -51,10 +49,7 @@ describe('recognition on LFW photos', { skip: skipWithoutLfw }, () => {
 
   before(async () => {
     modelsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'facematch-models-'));
-    // The shipped base model (trainModel starts from it) and stranger set, as in a fresh clone.
-    for (const folder of ['base', 'strangers']) {
-      await fs.cp(path.join(REPOSITORY, 'models', folder), path.join(modelsDir, folder), { recursive: true });
-    }
+    await copyShippedModels(modelsDir);
     const config = loadConfig({ FACEMATCH_PORT: '0', FACEMATCH_DATA_DIR: 'memory://', FACEMATCH_MODELS_DIR: modelsDir, FACEMATCH_ENGINE_WORKERS: '2' });
     server = await createServer(config, { logger: createLogger('warn') });
     url = await server.start();
@@ -67,7 +62,7 @@ describe('recognition on LFW photos', { skip: skipWithoutLfw }, () => {
 
   type Job = { status: string; progress: number; error: string | null; model: { name: string; version: number; active: boolean; metrics: Record<string, unknown> } | null };
 
-  /** Polls a training job every 0.5 s until it ends; returns it with every progress value seen. */
+  /** Polls a training job every 0.5 s until it ends. Returns the job and every progress value seen. */
   async function untilFinished(id: string): Promise<{ job: Job; progress: number[] }> {
     const progress: number[] = [];
     const started = Date.now();
@@ -225,7 +220,7 @@ describe('recognition on LFW photos', { skip: skipWithoutLfw }, () => {
   });
 
   // A model trained from scratch on 24 people keeps no one out of training, so only the stranger
-  // set can calibrate it. Thresholds from its own training faces let 4 to 7 of these 12 through.
+  // set can calibrate it. Thresholds from its own training faces let 4 of these 12 through when measured.
   test('a model trained from scratch calls strangers unknown too', async () => {
     const { trainModel } = await expectData<{ trainModel: { id: string } }>(url,
       `mutation { trainModel(name: "lfw-scratch", options: { branchEpochs: 20, autoencoderEpochs: 4, fromBaseModel: false }) { id } }`);
@@ -241,7 +236,7 @@ describe('recognition on LFW photos', { skip: skipWithoutLfw }, () => {
     const { deleteModel } = await expectData<{ deleteModel: { name: string; version: number } }>(url, 'mutation { deleteModel(name: "lfw-test", version: 1) { name version } }');
     assert.deepEqual(deleteModel, { name: 'lfw-test', version: 1 });
 
-    // Its only version is gone, so the name's folder goes too; the active model's stays.
+    // Its only version is gone, so the name's folder goes too. The active model's folder stays.
     await assert.rejects(fs.access(path.join(modelsDir, 'lfw-test')), { code: 'ENOENT' });
     await fs.access(path.join(modelsDir, 'lfw-scratch', 'v1', 'model.json'));
   });
