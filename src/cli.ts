@@ -242,7 +242,7 @@ export async function main(args: string[]): Promise<number> {
       process.stderr.write(`facematch: ${error.message}\n`);
       return EXIT_USAGE;
     }
-    // The message already tells the user what to do, so the stack trace is left out.
+    // The message already gives the next step, so the stack trace is left out.
     if (error instanceof DataDirInUseError) {
       process.stderr.write(`facematch ${command}: ${error.message}\n`);
       return EXIT_FAILURE;

@@ -4,7 +4,7 @@ import path from 'node:path';
 /** Lock file inside the PGlite data folder; it contains the owner's process id. */
 const LOCK_FILE = 'facematch.pid';
 
-/** Error raised when another running process has locked the data folder. Its message tells the user what to do. */
+/** Error raised when another running process has locked the data folder. Its message gives the next step. */
 export class DataDirInUseError extends Error {
   override readonly name = 'DataDirInUseError';
 }

@@ -21,7 +21,10 @@ export interface StrangerSetInfo {
   source: string;
 }
 
-/** Minimum strangers used: with fewer, their pairs with a single enrolled face cannot set a 0.1 % FAR threshold. */
+/**
+ * Minimum strangers used; a smaller set is ignored. NOTE: 20 is an estimate of how few different
+ * people still describe newcomers, not a measured floor. The shipped set has 300.
+ */
 export const MIN_STRANGERS = 20;
 
 /** Reads the stranger set in `dir`, or returns null when the folder has none. */

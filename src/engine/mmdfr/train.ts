@@ -4,7 +4,7 @@ import { saveArtifact, type ModelMetadata } from './artifact.js';
 import { trainAutoencoderLayer } from './autoencoder.js';
 import { compress, unfoldBranches, unfoldedWidth } from './autoencoder-start.js';
 import { trainBranch, type DenseWeights } from './branch.js';
-import { areaUnderCurve, calibrate, calibrationPairs, pairScores } from './calibration.js';
+import { areaUnderCurve, calibrate, calibrationPairs, pairScores, type Calibration } from './calibration.js';
 import { resolveConfig, type MmdfrConfig } from './config.js';
 import { MODALITIES } from '../face/modalities.js';
 import { MODALITY_COUNT, MODALITY_DIMS, VIEWS, assertActivationLayout } from './layout.js';
@@ -31,7 +31,7 @@ function stricterThresholds(own: Thresholds, inherited: Thresholds): Thresholds 
   return { far1: pick(own.far1, inherited.far1), far01: pick(own.far01, inherited.far01) };
 }
 
-type Thresholds = { far1: number | null; far01: number | null };
+type Thresholds = Calibration['thresholds'];
 
 /** Learning rate of a model started from another, relative to the configured one. */
 const REFINE_LEARNING_RATE_SCALE = 0.1;
