@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { CommandLineError } from './command-line.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirInUseError } from './db/data-dir-lock.js';
 import { createLogger } from './logger.js';
@@ -217,11 +218,6 @@ export async function main(args: string[]): Promise<number> {
       case 'generate-key':
         return rest.length === 0 ? await generateKey() : usageError(`generate-key takes no arguments; got ${rest.join(' ')}.`);
       case 'eval-lfw': {
-        if (rest.includes('--help')) {
-          const { EVAL_USAGE } = await import('./eval/command.js');
-          process.stdout.write(EVAL_USAGE);
-          return EXIT_OK;
-        }
         const { runEvalCommand } = await import('./eval/command.js');
         return await runEvalCommand(rest);
       }
@@ -240,6 +236,10 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`facematch: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof CommandLineError) {
+      process.stderr.write(`facematch ${command}: ${error.message} See facematch ${command} --help.\n`);
       return EXIT_USAGE;
     }
     // The message already gives the next step, so the stack trace is left out.

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { CommandLineError, parseOptions, requireFiles, wholeNumberOption } from '../command-line.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { defaultEvalDirs, evaluateLfw } from './lfw-eval.js';
@@ -26,43 +26,46 @@ Options:
 
 /** Runs the `eval-lfw` command and returns its exit code. */
 export async function runEvalCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      lfw: { type: 'string', default: path.resolve('..', 'shared', 'faces', 'lfw') },
-      'test-pairs': { type: 'string', default: '1000' },
-      'train-pairs': { type: 'string', default: '2200' },
-      'train-people': { type: 'string', default: '0' },
-      'images-per-person': { type: 'string', default: '10' },
-      'probes-per-person': { type: 'string', default: '5' },
-      'rank1-people': { type: 'string', default: '0' },
-      out: { type: 'string', default: 'docs' },
-      options: { type: 'string', default: '{}' },
-      'model-out': { type: 'string' },
-    },
+  const values = parseOptions(args, {
+    lfw: { type: 'string', default: path.resolve('..', 'shared', 'faces', 'lfw') },
+    'test-pairs': { type: 'string', default: '1000' },
+    'train-pairs': { type: 'string', default: '2200' },
+    'train-people': { type: 'string', default: '0' },
+    'images-per-person': { type: 'string', default: '10' },
+    'probes-per-person': { type: 'string', default: '5' },
+    'rank1-people': { type: 'string', default: '0' },
+    out: { type: 'string', default: 'docs' },
+    options: { type: 'string', default: '{}' },
+    'model-out': { type: 'string' },
+    help: { type: 'boolean', default: false },
   });
+  if (values.help) {
+    process.stdout.write(EVAL_USAGE);
+    return 0;
+  }
+
+  // The command line is checked whole before the engine starts or any photo is read.
+  // Zero means "all" for --train-people and --rank1-people only.
+  const sizes = {
+    testPairs: wholeNumberOption('test-pairs', values['test-pairs'], 1),
+    trainPairs: wholeNumberOption('train-pairs', values['train-pairs'], 1),
+    trainPeople: wholeNumberOption('train-people', values['train-people'], 0),
+    imagesPerPerson: wholeNumberOption('images-per-person', values['images-per-person'], 1),
+    probesPerPerson: wholeNumberOption('probes-per-person', values['probes-per-person'], 1),
+    rank1People: wholeNumberOption('rank1-people', values['rank1-people'], 0),
+  };
+  const trainOptions = parseTrainOptions(values.options!);
+  const lfwDir = path.resolve(values.lfw!);
+  await requireFiles(lfwDir, ['pairsDevTrain.txt', 'pairsDevTest.txt', 'peopleDevTrain.txt', 'peopleDevTest.txt', 'images'], '--lfw');
 
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const count = (name: keyof typeof values): number => {
-    const value = Number(values[name]);
-    if (!Number.isInteger(value) || value < 0) {
-      throw new Error(`--${name} must be a whole number; got ${values[name]}`);
-    }
-    return value;
-  };
-
   const dirs = defaultEvalDirs(config.dataDir);
   const result = await evaluateLfw({
-    lfwDir: path.resolve(values.lfw!),
+    lfwDir,
     ...dirs,
-    testPairs: count('test-pairs'),
-    trainPairs: count('train-pairs'),
-    trainPeople: count('train-people'),
-    imagesPerPerson: count('images-per-person'),
-    probesPerPerson: count('probes-per-person'),
-    rank1People: count('rank1-people'),
-    trainOptions: JSON.parse(values.options!) as Record<string, unknown>,
+    ...sizes,
+    trainOptions,
     engine: config.engine,
     logger,
   });
@@ -87,4 +90,20 @@ export async function runEvalCommand(args: string[]): Promise<number> {
     process.stdout.write(`\nWrote the model to ${path.resolve(values['model-out'])}\n`);
   }
   return 0;
+}
+
+/** Parses the --options value, a JSON object of training options. */
+function parseTrainOptions(json: string): Record<string, unknown> {
+  const invalid = new CommandLineError(`Invalid --options ${json}: pass a JSON object such as '{"branchEpochs":20}'.`);
+  let options: unknown;
+  try {
+    options = JSON.parse(json);
+  } catch {
+    throw invalid;
+  }
+
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalid;
+  }
+  return options as Record<string, unknown>;
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseOptions, requireFiles, wholeNumberOption } from '../command-line.js';
 import { loadConfig } from '../config.js';
 import { createEngine } from '../engine/index.js';
 import { writeStrangers } from '../engine/mmdfr/strangers.js';
@@ -23,27 +23,22 @@ Options:
 
 /** Runs the `build-strangers` command and returns its exit code. */
 export async function runStrangersCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      lfw: { type: 'string', default: path.resolve('..', 'shared', 'faces', 'lfw') },
-      count: { type: 'string', default: '300' },
-      out: { type: 'string', default: path.join('models', 'strangers') },
-      help: { type: 'boolean', default: false },
-    },
+  const values = parseOptions(args, {
+    lfw: { type: 'string', default: path.resolve('..', 'shared', 'faces', 'lfw') },
+    count: { type: 'string', default: '300' },
+    out: { type: 'string', default: path.join('models', 'strangers') },
+    help: { type: 'boolean', default: false },
   });
   if (values.help) {
     process.stdout.write(STRANGERS_USAGE);
     return 0;
   }
-  const count = Number(values.count);
-  if (!Number.isInteger(count) || count < 1) {
-    throw new Error(`Invalid --count ${values.count}: use a whole number above 0.`);
-  }
+  const count = wholeNumberOption('count', values.count, 1);
+  const lfwDir = path.resolve(values.lfw!);
+  await requireFiles(lfwDir, ['peopleDevTrain.txt', 'images'], '--lfw');
 
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const lfwDir = path.resolve(values.lfw!);
   const people = evenSubset((await readPeople(lfwDir, 'peopleDevTrain.txt')).filter((p) => p.images === 1), count);
   const keys = people.map((p) => lfwImagePath(p.name, 1));
 
