@@ -60,7 +60,8 @@ describe('recognition on LFW photos', { skip: skipWithoutLfw }, () => {
     await fs.rm(modelsDir, { recursive: true, force: true });
   });
 
-  type Job = { status: string; progress: number; error: string | null; model: { name: string; version: number; active: boolean; metrics: Record<string, unknown> } | null };
+  type Thresholds = { far1: number | null; far01: number | null };
+  type Job = { status: string; progress: number; error: string | null; model: { name: string; version: number; active: boolean; metrics: Record<string, unknown>; thresholds: Thresholds } | null };
 
   /** Polls a training job every 0.5 s until it ends. Returns the job and every progress value seen. */
   async function untilFinished(id: string): Promise<{ job: Job; progress: number[] }> {
@@ -123,6 +124,21 @@ describe('recognition on LFW photos', { skip: skipWithoutLfw }, () => {
     assert.equal(job.model?.name, 'lfw-test');
     assert.equal(job.model?.version, 1);
     assert.equal(job.model?.active, true);
+
+    // A model refined from the base keeps, at each FAR, the higher of its own and the base's threshold.
+    const { thresholds, metrics } = job.model!;
+    const own = metrics.ownThresholds as Thresholds;
+    const from = metrics.thresholdsFrom as Record<keyof Thresholds, string | null>;
+    for (const far of ['far1', 'far01'] as const) {
+      assert.equal(typeof thresholds[far], 'number', `${far} threshold`);
+      if (from[far] === 'this model') {
+        assert.equal(thresholds[far], own[far]);
+      } else {
+        assert.equal(from[far], 'start model');
+        assert.ok(own[far] === null || thresholds[far]! > own[far]!, `${far}: ${thresholds[far]} from the base model, ${own[far]} its own`);
+      }
+    }
+    console.log(`# thresholds from: ${JSON.stringify(from)}, own ${JSON.stringify(own)}, kept ${JSON.stringify(thresholds)}`);
   });
 
   test('similarFaces names the right person', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { areaUnderCurve, bestBalancedAccuracy, calibrate, calibrationPairs, pairScores } from '../../src/engine/mmdfr/calibration.js';
+import { stricterThresholds } from '../../src/engine/mmdfr/train.js';
 
 test('calibrate places FAR thresholds', () => {
   // 1000 impostor scores 0.000, 0.001, ..., 0.999 and genuine scores above most of them.
@@ -57,4 +58,18 @@ test('calibrationPairs pairs every stranger with every face', () => {
   const strangersOnly = calibrationPairs(faces, labels, strangers, false);
   assert.deepEqual(strangersOnly.impostor.map((s) => s.toFixed(4)), expected.slice(2));
   assert.equal(strangersOnly.genuine.length, 1);
+});
+
+test('stricterThresholds keeps the higher threshold and names its source', () => {
+  const refined = stricterThresholds({ far1: 0.46, far01: 0.49 }, { far1: 0.36, far01: 0.52 });
+  assert.deepEqual(refined.thresholds, { far1: 0.46, far01: 0.52 });
+  assert.deepEqual(refined.from, { far1: 'this model', far01: 'start model' });
+
+  const missingOwn = stricterThresholds({ far1: 0.4, far01: null }, { far1: 0.36, far01: 0.52 });
+  assert.deepEqual(missingOwn.thresholds, { far1: 0.4, far01: 0.52 });
+  assert.deepEqual(missingOwn.from, { far1: 'this model', far01: 'start model' });
+
+  const fromScratch = stricterThresholds({ far1: 0.46, far01: null }, { far1: null, far01: null });
+  assert.deepEqual(fromScratch.thresholds, { far1: 0.46, far01: null });
+  assert.deepEqual(fromScratch.from, { far1: 'this model', far01: null });
 });

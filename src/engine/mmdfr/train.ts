@@ -15,20 +15,26 @@ import { readStartWeights } from './start-weights.js';
 import { fineTuneEncoders } from './fine-tune.js';
 import { MIN_STRANGERS, readStrangers } from './strangers.js';
 
+/** Source of a model's threshold at one FAR; null where there is none. */
+type ThresholdSource = 'this model' | 'start model' | null;
+
 /**
- * Thresholds of a refined model: at each FAR the higher of its own and its start model's, or
- * the start model's where it has none. A few enrolled people calibrate a threshold from a
- * handful of impostor pairs, or from faces the model was fitted to, which sets it too low.
+ * Picks the thresholds of a refined model: at each FAR the higher of its own and its start
+ * model's, or the start model's where it has none. A few enrolled people calibrate a threshold
+ * from a handful of impostor pairs, or from faces the model was fitted to, which sets it too low.
  * The start model's came from many held-out people, and a refinement stays close to it.
  */
-function stricterThresholds(own: Thresholds, inherited: Thresholds): Thresholds {
-  const pick = (a: number | null, b: number | null): number | null => {
+export function stricterThresholds(own: Thresholds, inherited: Thresholds): { thresholds: Thresholds; from: Record<keyof Thresholds, ThresholdSource> } {
+  const pick = (a: number | null, b: number | null): [number | null, ThresholdSource] => {
     if (a === null) {
-      return b;
+      return b === null ? [null, null] : [b, 'start model'];
     }
-    return b === null ? a : Math.max(a, b);
+    return b === null || a >= b ? [a, 'this model'] : [b, 'start model'];
   };
-  return { far1: pick(own.far1, inherited.far1), far01: pick(own.far01, inherited.far01) };
+
+  const [far1, far1From] = pick(own.far1, inherited.far1);
+  const [far01, far01From] = pick(own.far01, inherited.far01);
+  return { thresholds: { far1, far01 }, from: { far1: far1From, far01: far01From } };
 }
 
 type Thresholds = Calibration['thresholds'];
@@ -168,13 +174,15 @@ export async function trainModel(
     ownImpostors,
   );
   const fused = calibrate(fusedPairs.genuine, fusedPairs.impostor);
-  const thresholds = start ? stricterThresholds(fused.thresholds, start.thresholds) : fused.thresholds;
+  const { thresholds, from: thresholdsFrom } = stricterThresholds(fused.thresholds, start?.thresholds ?? { far1: null, far01: null });
   const rawPairs = calibrationPairs(calibrationSet.map((s) => rawDescriptor(s.activations)), calibrationLabels, usedStrangers.map(rawDescriptor), ownImpostors);
   const raw = calibrate(rawPairs.genuine, rawPairs.impostor);
 
   const metrics = {
     calibratedOn: calibrationSet === heldOut ? 'held-out identities' : 'training identities (too few held out)',
     strangers: usedStrangers.length,
+    ownThresholds: fused.thresholds,
+    thresholdsFrom,
     fineTuned,
     ...fused.metrics,
     rawDescriptor: { accuracy: raw.metrics.accuracy, auc: raw.metrics.auc },
