@@ -44,6 +44,8 @@ export interface ImagesRepository {
   insert(image: NewImage): Promise<StoredImage>;
   findBySha256(userId: string, sha256: string): Promise<StoredImage | null>;
   get(id: string): Promise<StoredImage | null>;
+  /** The image's original bytes, or null when it does not exist. */
+  getBytes(id: string): Promise<Uint8Array | null>;
   listByUser(userId: string): Promise<StoredImage[]>;
   /** Deletes one user's images (all users' when userId is null) with their faces and vectors; returns the image count. */
   deleteByUser(userId: string | null): Promise<number>;
@@ -68,6 +70,13 @@ export interface FaceForTraining {
   activations: Float32Array;
 }
 
+/** A stored face whose cached activations have another engine's layout, with where to find it again. */
+export interface StaleFace {
+  faceId: string;
+  imageId: string;
+  box: Box;
+}
+
 export interface FacesRepository {
   insert(face: NewFace): Promise<StoredFace>;
   listByImage(imageId: string): Promise<StoredFace[]>;
@@ -75,6 +84,10 @@ export interface FacesRepository {
   listForTraining(): Promise<FaceForTraining[]>;
   /** Stored faces that have no vector from `modelId` yet, ordered by face id. */
   listWithoutVector(modelId: string): Promise<FaceForTraining[]>;
+  /** Stored faces whose activations are not `activationLength` floats long, ordered by face id. */
+  listStale(activationLength: number): Promise<StaleFace[]>;
+  /** Replaces a face's cached activations; returns false when the face no longer exists. */
+  updateActivations(faceId: string, activations: Float32Array): Promise<boolean>;
   count(): Promise<number>;
 }
 

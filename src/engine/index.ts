@@ -4,7 +4,9 @@ import { WorkerPool } from './runtime/pool.js';
 import type { Engine, FaceObservation, ModelArtifactRef, RgbImage, TrainProgress, TrainRequest, TrainResult } from './types.js';
 
 export type * from './types.js';
-export { ACTIVATION_LENGTH } from './mmdfr/layout.js';
+import { ACTIVATION_LENGTH } from './mmdfr/layout.js';
+
+export { ACTIVATION_LENGTH };
 export { VECTOR_DIM } from './mmdfr/config.js';
 
 /** Activations embedded per worker task, so a large re-embedding shares the workers with requests. */
@@ -18,6 +20,8 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
 
 class PooledEngine implements Engine {
   constructor(private readonly pool: WorkerPool) {}
+
+  readonly activationLength = ACTIVATION_LENGTH;
 
   get backend(): string {
     return this.pool.backend;

@@ -86,6 +86,8 @@ export interface Engine {
   readonly backend: string;
   /** Worker threads running the models. */
   readonly workers: number;
+  /** Floats of trunk activations per face (FaceObservation.activations); faces stored in another length need detecting again. */
+  readonly activationLength: number;
   /** Live TensorFlow.js tensors summed over all workers; constant between requests unless tensors leak. */
   tensorCount(): Promise<number>;
   /** Finds every face at or above the configured score, largest first. */

@@ -24,8 +24,8 @@ export interface WorkerDeps {
 
 export function createJobHandlers(engine: Engine, modelsDir: string, images: ImagesService): JobHandlers {
   return {
-    train: createTrainHandler(engine, modelsDir),
-    reembed: createReembedHandler(engine, modelsDir),
+    train: createTrainHandler(engine, modelsDir, images),
+    reembed: createReembedHandler(engine, modelsDir, images),
     import: createImportHandler(images),
   };
 }

@@ -6,11 +6,17 @@ import type { ModelRecord } from '../domain.js';
 import type { Engine, TrainOptions } from '../engine/types.js';
 import { ErrorCode, FacematchError } from '../errors.js';
 import { SHIPPED_MODEL, SHIPPED_STRANGERS } from '../services/shipped-model.js';
+import type { ImagesService } from '../services/images.service.js';
 import { embedAndActivate } from './embed-and-activate.js';
 import type { JobContext, JobHandler } from './handler.js';
+import { refreshStaleActivations } from './refresh-activations.js';
 import { throwIfStopped } from './stop-reasons.js';
 
-/** Share of a train job's progress given to training; embedding the stored faces takes the rest. */
+/**
+ * Shares of a train job's progress, in order: recomputing activations stored by another engine
+ * version (only when there are such faces), training, then embedding the stored faces.
+ */
+const REFRESH_SHARE = 0.1;
 export const TRAIN_SHARE = 0.85;
 
 export const MIN_TRAINING_USERS = 2;
@@ -67,7 +73,7 @@ async function retirePreviousAttempt(context: JobContext, modelsDir: string): Pr
  * Trains the next version of job.modelName from every stored face, embeds every stored face with
  * it and activates it. A failure or cancel marks the new version FAILED, so it never becomes active.
  */
-export function createTrainHandler(engine: Engine, modelsDir: string): JobHandler {
+export function createTrainHandler(engine: Engine, modelsDir: string, images: ImagesService): JobHandler {
   return async (context) => {
     const { job, repos, progress, signal, workerId } = context;
     if (job.modelName === null) {
@@ -75,7 +81,8 @@ export function createTrainHandler(engine: Engine, modelsDir: string): JobHandle
     }
 
     await retirePreviousAttempt(context, modelsDir);
-    progress.report({ fraction: 0, phase: 'loading' });
+    const trainFrom = (await refreshStaleActivations(context, engine, images, 0, REFRESH_SHARE)) > 0 ? REFRESH_SHARE : 0;
+    progress.report({ fraction: trainFrom, phase: 'loading' });
     const faces = await repos.faces.listForTraining();
     const counts = checkTrainingData(faces);
     throwIfStopped(signal);
@@ -92,7 +99,7 @@ export function createTrainHandler(engine: Engine, modelsDir: string): JobHandle
       const result = await engine
         .train(
           { outputDir, samples: faces.map((face) => ({ label: face.userId, activations: face.activations })), options, startFrom, strangersFrom },
-          (step) => progress.report({ fraction: TRAIN_SHARE * step.fraction, phase: step.phase, epoch: step.epoch, loss: step.loss }),
+          (step) => progress.report({ fraction: trainFrom + (TRAIN_SHARE - trainFrom) * step.fraction, phase: step.phase, epoch: step.epoch, loss: step.loss }),
           signal,
         )
         .catch((error: unknown) => {

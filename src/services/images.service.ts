@@ -1,4 +1,5 @@
-import type { StoredFace, StoredImage } from '../domain.js';
+import type { StaleFace } from '../db/types.js';
+import type { Box, StoredFace, StoredImage } from '../domain.js';
 import type { FaceObservation } from '../engine/types.js';
 import { ErrorCode, FacematchError } from '../errors.js';
 import type { ServiceDeps } from './deps.js';
@@ -20,6 +21,22 @@ export interface AddedImage {
 }
 
 export type ImagesService = ReturnType<typeof createImagesService>;
+
+/**
+ * Minimum intersection over union at which a face detected again is the stored one. The same
+ * detector on the same pixels finds the same box (overlap 1); 0.5 still accepts a box shifted
+ * sideways by a third of its width.
+ */
+const SAME_FACE_MIN_IOU = 0.5;
+
+/** Intersection over union of two boxes, 0..1. */
+function intersectionOverUnion(a: Box, b: Box): number {
+  const width = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const height = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  const intersection = width * height;
+  const union = a.width * a.height + b.width * b.height - intersection;
+  return union > 0 ? intersection / union : 0;
+}
 
 /** Chooses the face to enrol: the only one, or the one `faceIndex` picks. */
 function pickFace(faces: FaceObservation[], faceIndex: number | null | undefined): FaceObservation {
@@ -187,6 +204,32 @@ export function createImagesService(deps: ServiceDeps, models: ModelsService) {
 
     async listFaces(imageId: string): Promise<StoredFace[]> {
       return repos.faces.listByImage(imageId);
+    },
+
+    /**
+     * Computes a stored face's trunk activations again from its image's stored bytes: detects
+     * the faces again and takes the one that overlaps the stored box most. Faces stored by an
+     * engine with other trunks need this before a model of this engine can embed them.
+     */
+    async recomputeActivations(face: StaleFace): Promise<Float32Array> {
+      const bytes = await repos.images.getBytes(face.imageId);
+      if (bytes === null) {
+        throw new FacematchError(ErrorCode.NOT_FOUND, `Image ${face.imageId} of face ${face.faceId} was deleted while its activations were recomputed.`, { ...face });
+      }
+
+      const decoded = await decodeImage(Buffer.from(bytes).toString('base64'), config.limits);
+      const observations = await engine.detectFaces(decoded.rgb);
+      const overlaps = observations.map((observation) => intersectionOverUnion(observation.box, face.box));
+      const best = overlaps.indexOf(Math.max(0, ...overlaps));
+      if (observations.length === 0 || overlaps[best] < SAME_FACE_MIN_IOU) {
+        throw new FacematchError(
+          ErrorCode.NO_FACE,
+          `The face stored for image ${face.imageId} was not found in it again (best box overlap ${(overlaps[best] ?? 0).toFixed(2)}), ` +
+            `so its activations cannot be recomputed for this engine. Delete the image with deleteImage(id: "${face.imageId}") and add it again.`,
+          { faceId: face.faceId, imageId: face.imageId },
+        );
+      }
+      return observations[best].activations;
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Point, StoredFace } from '../../domain.js';
 import { ErrorCode, FacematchError } from '../../errors.js';
-import type { FaceForTraining, FacesRepository, Sql } from '../types.js';
+import type { FaceForTraining, FacesRepository, Sql, StaleFace } from '../types.js';
 import { bytesToFloat32, float32ToBytes } from './float32-bytes.js';
 import { isForeignKeyViolation } from './sql-errors.js';
 import { isUuid } from './uuid.js';
@@ -87,6 +87,27 @@ export function createFacesRepository(sql: Sql): FacesRepository {
       return rows.map(
         (row): FaceForTraining => ({ faceId: row.id, userId: row.user_id, activations: bytesToFloat32(row.activations) }),
       );
+    },
+
+    async listStale(activationLength) {
+      const { rows } = await sql.query<Pick<FaceRow, 'id' | 'image_id' | 'box_x' | 'box_y' | 'box_width' | 'box_height'>>(
+        `SELECT id, image_id, box_x, box_y, box_width, box_height
+         FROM faces
+         WHERE octet_length(activations) <> $1
+         ORDER BY id`,
+        [activationLength * Float32Array.BYTES_PER_ELEMENT],
+      );
+      return rows.map(
+        (row): StaleFace => ({ faceId: row.id, imageId: row.image_id, box: { x: row.box_x, y: row.box_y, width: row.box_width, height: row.box_height } }),
+      );
+    },
+
+    async updateActivations(faceId, activations) {
+      if (!isUuid(faceId)) {
+        return false;
+      }
+      const { affectedRows } = await sql.query('UPDATE faces SET activations = $2 WHERE id = $1', [faceId, float32ToBytes(activations)]);
+      return affectedRows > 0;
     },
 
     async count() {

@@ -63,6 +63,14 @@ export function createImagesRepository(sql: Sql): ImagesRepository {
       return rows.length === 0 ? null : toImage(rows[0]);
     },
 
+    async getBytes(id) {
+      if (!isUuid(id)) {
+        return null;
+      }
+      const { rows } = await sql.query<{ bytes: Uint8Array }>('SELECT bytes FROM images WHERE id = $1', [id]);
+      return rows.length === 0 ? null : rows[0].bytes;
+    },
+
     async listByUser(userId) {
       if (!isUuid(userId)) {
         return [];

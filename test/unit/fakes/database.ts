@@ -186,6 +186,9 @@ export function fakeRepositories(sql: Sql): Repositories & {
         const row = t().images.get(id);
         return row === undefined ? null : publicImage(row);
       },
+      async getBytes(id) {
+        return t().images.get(id)?.bytes ?? null;
+      },
       async listByUser(userId) {
         return [...t().images.values()].filter((i) => i.userId === userId).map(publicImage);
       },
@@ -228,6 +231,21 @@ export function fakeRepositories(sql: Sql): Repositories & {
           .filter((f) => !t().vectors.has(`${f.id}/${modelId}`))
           .sort((a, b) => a.id.localeCompare(b.id))
           .map((f) => ({ faceId: f.id, userId: t().images.get(f.imageId)!.userId, activations: f.activations }));
+      },
+      async listStale(activationLength) {
+        return [...t().faces.values()]
+          .filter((f) => f.activations.length !== activationLength)
+          .sort((a, b) => a.id.localeCompare(b.id))
+          .map((f) => ({ faceId: f.id, imageId: f.imageId, box: f.box }));
+      },
+      async updateActivations(faceId, activations) {
+        db.check('faces.updateActivations');
+        const face = t().faces.get(faceId);
+        if (face === undefined) {
+          return false;
+        }
+        t().faces.set(faceId, { ...face, activations });
+        return true;
       },
       async count() {
         return t().faces.size;

@@ -56,6 +56,8 @@ export async function fakeDecodeImage(input: string, _limits: ImageLimits): Prom
 export class FakeEngine implements Engine {
   readonly backend = 'cpu';
   readonly workers = 2;
+  /** The fake's activations are identity vectors. */
+  readonly activationLength = VECTOR_LENGTH;
   readonly detectCalls: RgbImage[] = [];
   readonly embedCalls: Array<{ model: ModelArtifactRef; count: number }> = [];
   readonly trainCalls: TrainRequest[] = [];
