@@ -1,7 +1,8 @@
 import type { StaleFace } from '../db/types.js';
-import type { Box, StoredFace, StoredImage } from '../domain.js';
+import type { StoredFace, StoredImage } from '../domain.js';
 import type { FaceObservation } from '../engine/types.js';
 import { ErrorCode, FacematchError } from '../errors.js';
+import { intersectionOverUnion } from '../geometry.js';
 import type { ServiceDeps } from './deps.js';
 import type { ModelsService } from './models.service.js';
 import { notFound, requireUuid } from './ids.js';
@@ -28,15 +29,6 @@ export type ImagesService = ReturnType<typeof createImagesService>;
  * sideways by a third of its width.
  */
 const SAME_FACE_MIN_IOU = 0.5;
-
-/** Intersection over union of two boxes, 0..1. */
-function intersectionOverUnion(a: Box, b: Box): number {
-  const width = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const height = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const intersection = width * height;
-  const union = a.width * a.height + b.width * b.height - intersection;
-  return union > 0 ? intersection / union : 0;
-}
 
 /** Chooses the face to enrol: the only one, or the one `faceIndex` picks. */
 function pickFace(faces: FaceObservation[], faceIndex: number | null | undefined): FaceObservation {

@@ -1,4 +1,5 @@
 import type { Box, Point } from '../../domain.js';
+import { intersectionOverUnion } from '../../geometry.js';
 import type { RgbImage } from '../types.js';
 import type { FaceApi, Tf } from '../runtime/tensorflow.js';
 
@@ -45,24 +46,13 @@ export async function detectFaces(tf: Tf, faceapi: FaceApi, image: RgbImage, min
   let found = first;
   for (const fraction of RETRY_BORDER_FRACTIONS) {
     const retry = await detectOnce(tf, faceapi, image, Math.round(shorterSide * fraction), minScore);
-    const added = retry.filter((face) => found.every((known) => overlap(known.box, face.box) < SAME_FACE_OVERLAP));
+    const added = retry.filter((face) => found.every((known) => intersectionOverUnion(known.box, face.box) < SAME_FACE_OVERLAP));
     found = [...found, ...added].sort((p, q) => q.box.width * q.box.height - p.box.width * p.box.height);
     if (found.length > 0) {
       break;
     }
   }
   return found;
-}
-
-/** Intersection over union of two boxes, 0..1. */
-function overlap(a: Box, b: Box): number {
-  const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (width <= 0 || height <= 0) {
-    return 0;
-  }
-  const intersection = width * height;
-  return intersection / (a.width * a.height + b.width * b.height - intersection);
 }
 
 async function detectOnce(tf: Tf, faceapi: FaceApi, image: RgbImage, border: number, minScore: number): Promise<Detection[]> {
