@@ -24,7 +24,7 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
   }
 }
 
-/** The option `--name` as a whole number of at least `min`. */
+/** Parses the option `--name` as a whole number of at least `min`. */
 export function wholeNumberOption(name: string, value: string | undefined, min: number): number {
   const number = Number(value);
   if (value === undefined || value.trim() === '' || !Number.isInteger(number) || number < min) {

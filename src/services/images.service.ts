@@ -209,6 +209,8 @@ export function createImagesService(deps: ServiceDeps, models: ModelsService) {
         throw new FacematchError(ErrorCode.NOT_FOUND, `Image ${face.imageId} of face ${face.faceId} was deleted while its activations were recomputed.`, { ...face });
       }
 
+      // NOTE: the photo passes today's image limits again, so a photo stored before the limits
+      // were lowered fails here with IMAGE_TOO_LARGE.
       const decoded = await decodeImage(Buffer.from(bytes).toString('base64'), config.limits);
       const observations = await engine.detectFaces(decoded.rgb);
       const overlaps = observations.map((observation) => intersectionOverUnion(observation.box, face.box));
