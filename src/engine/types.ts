@@ -46,6 +46,13 @@ export interface TrainOptions {
   fromBaseModel?: boolean;
 }
 
+/** Inclusive range of each numeric training option; the engine rejects a value outside it. */
+export const TRAIN_OPTION_RANGES = {
+  branchEpochs: { min: 1, max: 500 },
+  autoencoderEpochs: { min: 1, max: 200 },
+  validationFraction: { min: 0, max: 0.5 },
+} as const;
+
 export interface TrainRequest {
   /** Folder to write the artifact into; created if missing. */
   outputDir: string;

@@ -2,10 +2,10 @@ import { Field, Float, InputType, Int } from 'type-graphql';
 
 @InputType({ description: 'Training settings; omitted ones take the engine\'s defaults.' })
 export class TrainOptionsInput {
-  @Field(() => Int, { nullable: true, description: 'Epochs for each branch\'s identity classifier, 1..1000.' })
+  @Field(() => Int, { nullable: true, description: 'Epochs for each branch\'s identity classifier, 1..500.' })
   branchEpochs?: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Epochs for each auto-encoder layer, 1..1000.' })
+  @Field(() => Int, { nullable: true, description: 'Epochs for each auto-encoder layer, 1..200.' })
   autoencoderEpochs?: number | null;
 
   @Field(() => Float, { nullable: true, description: 'Fraction of identities held out to calibrate thresholds, 0..0.5.' })

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { Job, ModelRecord } from '../domain.js';
-import type { TrainOptions } from '../engine/types.js';
+import { TRAIN_OPTION_RANGES, type TrainOptions } from '../engine/types.js';
 import { ErrorCode, FacematchError } from '../errors.js';
 import type { ServiceDeps } from './deps.js';
 import type { JobsService } from './jobs.service.js';
@@ -33,12 +33,17 @@ export function cleanTrainOptions(options: TrainOptionsRequest | null | undefine
     }
   }
 
-  checkInteger(cleaned, 'branchEpochs', 1, 1000);
-  checkInteger(cleaned, 'autoencoderEpochs', 1, 1000);
+  // The engine's own ranges, so a job the engine would reject is never queued.
+  const { branchEpochs, autoencoderEpochs, validationFraction } = TRAIN_OPTION_RANGES;
+  checkInteger(cleaned, 'branchEpochs', branchEpochs.min, branchEpochs.max);
+  checkInteger(cleaned, 'autoencoderEpochs', autoencoderEpochs.min, autoencoderEpochs.max);
   checkInteger(cleaned, 'seed', 0, 2 ** 31 - 1);
   const fraction = cleaned.validationFraction;
-  if (fraction !== undefined && (!Number.isFinite(fraction) || fraction < 0 || fraction > 0.5)) {
-    throw new FacematchError(ErrorCode.BAD_USER_INPUT, `options.validationFraction must be a number from 0 to 0.5; got ${fraction}.`);
+  if (fraction !== undefined && (!Number.isFinite(fraction) || fraction < validationFraction.min || fraction > validationFraction.max)) {
+    throw new FacematchError(
+      ErrorCode.BAD_USER_INPUT,
+      `options.validationFraction must be a number from ${validationFraction.min} to ${validationFraction.max}; got ${fraction}.`,
+    );
   }
   return cleaned;
 }

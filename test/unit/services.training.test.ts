@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
+import { resolveConfig } from '../../src/engine/mmdfr/config.js';
+import { TRAIN_OPTION_RANGES } from '../../src/engine/types.js';
+import { cleanTrainOptions } from '../../src/services/training.service.js';
 import { rejectsWith } from './fakes/assertions.js';
 import { fakeRepositories } from './fakes/database.js';
 import { fakeImage } from './fakes/engine.js';
@@ -117,7 +120,22 @@ describe('training service', () => {
     await rejectsWith(world.services.training.trainModel('a'.repeat(65)), 'BAD_USER_INPUT');
     await rejectsWith(world.services.training.trainModel('ok', { validationFraction: 0.9 }), 'BAD_USER_INPUT', /validationFraction/);
     await rejectsWith(world.services.training.trainModel('ok', { branchEpochs: 0 }), 'BAD_USER_INPUT', /branchEpochs/);
+    await rejectsWith(world.services.training.trainModel('ok', { branchEpochs: 501 }), 'BAD_USER_INPUT', /options.branchEpochs must be an integer from 1 to 500; got 501/);
+    await rejectsWith(world.services.training.trainModel('ok', { autoencoderEpochs: 201 }), 'BAD_USER_INPUT', /options.autoencoderEpochs must be an integer from 1 to 200; got 201/);
     assert.equal(world.db.tables.jobs.size, 0);
+  });
+
+  it('accepts exactly the option values the engine accepts', () => {
+    for (const [key, { min, max }] of Object.entries(TRAIN_OPTION_RANGES)) {
+      for (const value of [min, max]) {
+        assert.doesNotThrow(() => resolveConfig(cleanTrainOptions({ [key]: value })), `${key} ${value}`);
+      }
+      const step = key === 'validationFraction' ? 0.01 : 1;
+      for (const value of [min - step, max + step]) {
+        assert.throws(() => cleanTrainOptions({ [key]: value }), new RegExp(`options.${key} must be`), `${key} ${value} rejected by the service`);
+        assert.throws(() => resolveConfig({ [key]: value }), new RegExp(`${key} must be from`), `${key} ${value} rejected by the engine`);
+      }
+    }
   });
 
   it('fails on insufficient training data', async () => {

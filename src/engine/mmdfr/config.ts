@@ -1,5 +1,6 @@
 import { MODALITIES, type TrunkName } from '../face/modalities.js';
 import { MODALITY_DIMS, VIEWS } from './layout.js';
+import { TRAIN_OPTION_RANGES } from '../types.js';
 
 /** One branch's input: a modality's region through one trunk. */
 export interface ModalityConfig {
@@ -88,10 +89,10 @@ export function resolveConfig(options: Partial<MmdfrConfig>): MmdfrConfig {
     }
   }
 
-  checkRange('branchEpochs', config.branchEpochs, 1, 500);
-  checkRange('autoencoderEpochs', config.autoencoderEpochs, 1, 200);
+  checkRange('branchEpochs', config.branchEpochs, TRAIN_OPTION_RANGES.branchEpochs.min, TRAIN_OPTION_RANGES.branchEpochs.max);
+  checkRange('autoencoderEpochs', config.autoencoderEpochs, TRAIN_OPTION_RANGES.autoencoderEpochs.min, TRAIN_OPTION_RANGES.autoencoderEpochs.max);
   checkRange('fineTuneEpochs', config.fineTuneEpochs, 0, 200);
-  checkRange('validationFraction', config.validationFraction, 0, 0.5);
+  checkRange('validationFraction', config.validationFraction, TRAIN_OPTION_RANGES.validationFraction.min, TRAIN_OPTION_RANGES.validationFraction.max);
   checkRange('patchWeight', config.patchWeight, 0, 1);
   checkRange('faceresWeight', config.faceresWeight, 0, 2);
   if (config.autoencoderUnits[2] !== VECTOR_DIM) {
