@@ -95,7 +95,10 @@ export interface Engine {
   readonly workers: number;
   /** Floats of trunk activations per face (FaceObservation.activations); faces stored in another length need detecting again. */
   readonly activationLength: number;
-  /** Live TensorFlow.js tensors summed over all workers; constant between requests unless tensors leak. */
+  /**
+   * Live TensorFlow.js tensors summed over the workers that are not training (a training worker is
+   * skipped rather than waited for); constant between requests unless tensors leak.
+   */
   tensorCount(): Promise<number>;
   /** Finds every face at or above the configured score, largest first. */
   detectFaces(image: RgbImage): Promise<FaceObservation[]>;

@@ -8,7 +8,7 @@ export class EngineInfoType {
   @Field(() => Int, { description: 'Worker threads running the engine.' })
   workers!: number;
 
-  @Field(() => Int, { description: 'Live TensorFlow.js tensors over all workers; growth between idle moments means a leak.' })
+  @Field(() => Int, { description: 'Live TensorFlow.js tensors over the workers not training (a training worker is skipped); growth between idle moments means a leak.' })
   tensors!: number;
 }
 

@@ -3,7 +3,7 @@ import type { ServiceDeps } from './deps.js';
 export interface EngineInfo {
   backend: string;
   workers: number;
-  /** Live TensorFlow.js tensors over all workers; growth between idle moments means a leak. */
+  /** Live TensorFlow.js tensors over the workers not training; growth between idle moments means a leak. */
   tensors: number;
 }
 
@@ -35,7 +35,7 @@ export function createHealthService({ db, repositories, engine, logger }: Servic
         databaseOk = false;
       }
 
-      // Counting tensors is a round trip to every worker, so it proves the workers respond.
+      // Counting tensors is a round trip to every worker not training, so it proves they respond.
       let engineOk = true;
       try {
         await engine.tensorCount();

@@ -115,9 +115,13 @@ export class WorkerPool {
     }
   }
 
-  /** Runs `task` once on every worker, for per-worker reports such as tensor memory. */
+  /**
+   * Runs `task` once on every worker that is not training, for per-worker reports such as tensor
+   * memory. A training task runs for minutes, so its worker is skipped rather than waited for.
+   */
   runOnEach<K extends Task['kind']>(task: Extract<Task, { kind: K }>): Promise<TaskResults[K][]> {
-    return Promise.all(this.slots.map((slot) => this.enqueue<K>(task, undefined, slot)));
+    const available = this.slots.filter((slot) => slot.busy?.task.kind !== 'train');
+    return Promise.all(available.map((slot) => this.enqueue<K>(task, undefined, slot)));
   }
 
   private enqueue<K extends Task['kind']>(task: Task, onProgress?: (progress: TrainProgress) => void, target?: Slot): Promise<TaskResults[K]> {
