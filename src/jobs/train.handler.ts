@@ -6,6 +6,7 @@ import type { ModelRecord } from '../domain.js';
 import type { Engine, TrainOptions } from '../engine/types.js';
 import { ErrorCode, FacematchError } from '../errors.js';
 import { SHIPPED_MODEL, SHIPPED_STRANGERS } from '../services/shipped-model.js';
+import { versionFolder } from '../services/version-folder.js';
 import type { ImagesService } from '../services/images.service.js';
 import { embedAndActivate } from './embed-and-activate.js';
 import type { JobContext, JobHandler } from './handler.js';
@@ -65,7 +66,7 @@ async function retirePreviousAttempt(context: JobContext, modelsDir: string): Pr
     return;
   }
   await repos.models.markFailed(previous.id);
-  await rm(path.join(modelsDir, previous.name, `v${previous.version}`), { recursive: true, force: true });
+  await rm(path.join(modelsDir, versionFolder(previous)), { recursive: true, force: true });
   log.warn({ modelId: previous.id, version: previous.version }, 'marked the model version of an interrupted attempt FAILED');
 }
 
@@ -92,7 +93,7 @@ export function createTrainHandler(engine: Engine, modelsDir: string, images: Im
     const strangersFrom = path.join(modelsDir, SHIPPED_STRANGERS);
     let model: ModelRecord = await repos.models.createVersion(job.modelName, { options, samples: faces.length, identities: counts.users });
     await repos.jobs.setModel(job.id, workerId, model.id);
-    const outputDir = path.join(modelsDir, job.modelName, `v${model.version}`);
+    const outputDir = path.join(modelsDir, versionFolder(model));
     context.log.info({ modelId: model.id, version: model.version, faces: faces.length, users: counts.users }, 'training a model version');
 
     try {

@@ -7,6 +7,7 @@ import { ErrorCode, FacematchError } from '../errors.js';
 import type { ServiceDeps } from './deps.js';
 import type { JobsService } from './jobs.service.js';
 import { SHIPPED_MODEL } from './shipped-model.js';
+import { versionFolder } from './version-folder.js';
 
 export type ModelsService = ReturnType<typeof createModelsService>;
 
@@ -119,7 +120,7 @@ export function createModelsService({ db, repositories, config, logger }: Servic
       }
 
       await repos.models.delete(model.id);
-      const folder = path.resolve(config.modelsDir, model.artifactPath ?? path.join(model.name, `v${model.version}`));
+      const folder = path.resolve(config.modelsDir, model.artifactPath ?? versionFolder(model));
       const shipped = model.name === SHIPPED_MODEL.name && model.version === 1;
       if (!shipped && folder.startsWith(config.modelsDir + path.sep)) {
         await rm(folder, { recursive: true, force: true });

@@ -254,6 +254,8 @@ describe('recognition on LFW photos', { skip: skipWithoutLfw }, () => {
 
     // Its only version is gone, so the name's folder goes too. The active model's folder stays.
     await assert.rejects(fs.access(path.join(modelsDir, 'lfw-test')), { code: 'ENOENT' });
-    await fs.access(path.join(modelsDir, 'lfw-scratch', 'v1', 'model.json'));
+    const [scratchVersion] = await fs.readdir(path.join(modelsDir, 'lfw-scratch'));
+    assert.match(scratchVersion, /^v1-[0-9a-f]{8}$/, 'a version folder is named v<version>-<first 8 characters of its id>');
+    await fs.access(path.join(modelsDir, 'lfw-scratch', scratchVersion, 'model.json'));
   });
 });

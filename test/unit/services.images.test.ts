@@ -90,7 +90,7 @@ describe('images service: addImage', () => {
     const stored = world.db.tables.vectors.get(`${added.face.id}/${active.id}`);
     assert.ok(stored, 'the new face has a vector for the active model');
     assert.deepEqual(stored.vector, identityVector('carol'));
-    assert.equal(world.engine.embedCalls.at(-1)!.model.path, path.resolve(world.config.modelsDir, 'm', 'v1'));
+    assert.equal(world.engine.embedCalls.at(-1)!.model.path, path.resolve(world.config.modelsDir, 'm', `v1-${active.id.slice(0, 8)}`));
   });
 
   it('returns the stored image for repeated bytes', async () => {

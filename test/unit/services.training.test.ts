@@ -49,12 +49,12 @@ describe('training service', () => {
     const model = (await world.services.models.getActiveModel())!;
     assert.equal(done.modelId, model.id);
     assert.equal(model.status, 'READY');
-    assert.equal(model.artifactPath, path.join('m', 'v1'));
+    assert.equal(model.artifactPath, path.join('m', `v1-${model.id.slice(0, 8)}`));
     assert.deepEqual(model.thresholds, { far1: 0.6, far01: 0.75 });
     assert.deepEqual(model.metrics, { accuracy: 0.97 });
 
     const [request] = world.engine.trainCalls;
-    assert.equal(request.outputDir, path.join(world.config.modelsDir, 'm', 'v1'));
+    assert.equal(request.outputDir, path.join(world.config.modelsDir, 'm', `v1-${model.id.slice(0, 8)}`));
     assert.deepEqual(request.options, { branchEpochs: 3 });
     assert.deepEqual(request.samples.map((s) => s.label).sort(), [userIds[0], userIds[0], userIds[1], userIds[1]].sort());
     assert.equal(await fakeRepositories(world.db).vectors.countByModel(model.id), 4);
@@ -123,6 +123,23 @@ describe('training service', () => {
     await rejectsWith(world.services.training.trainModel('ok', { branchEpochs: 501 }), 'BAD_USER_INPUT', /options.branchEpochs must be an integer from 1 to 500; got 501/);
     await rejectsWith(world.services.training.trainModel('ok', { autoencoderEpochs: 201 }), 'BAD_USER_INPUT', /options.autoencoderEpochs must be an integer from 1 to 200; got 201/);
     assert.equal(world.db.tables.jobs.size, 0);
+  });
+
+  it('gives version 1 of two databases different folders', async () => {
+    // Two databases (each a test world) share one models folder and both train "staff" version 1.
+    const worlds = [createTestWorld(), createTestWorld()];
+    const folders: string[] = [];
+    for (const world of worlds) {
+      await enrol(world, 2, 2);
+      await world.services.training.trainModel('staff');
+      await world.whenIdle();
+      const model = (await world.services.models.getActiveModel())!;
+      assert.equal(model.version, 1);
+      folders.push(world.engine.trainCalls[0].outputDir);
+    }
+
+    assert.equal(worlds[0].config.modelsDir, worlds[1].config.modelsDir);
+    assert.notEqual(folders[0], folders[1], 'the second training would overwrite the first one\'s files');
   });
 
   it('accepts exactly the option values the engine accepts', () => {
