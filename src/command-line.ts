@@ -2,6 +2,15 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
+/**
+ * Default LFW folder of the commands that read LFW: `lfw` in FACEMATCH_FACES_DIR when set (as
+ * for the tests and benchmarks), else ../shared/faces/lfw from the current folder.
+ */
+export function defaultLfwDir(): string {
+  const facesDir = process.env.FACEMATCH_FACES_DIR;
+  return facesDir ? path.resolve(facesDir, 'lfw') : path.resolve('..', 'shared', 'faces', 'lfw');
+}
+
 /** A command line the user can correct: the CLI prints the message in one line and exits with 2. */
 export class CommandLineError extends Error {
   override name = 'CommandLineError';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { CommandLineError, parseOptions, requireFiles, wholeNumberOption } from '../command-line.js';
+import { CommandLineError, defaultLfwDir, parseOptions, requireFiles, wholeNumberOption } from '../command-line.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { defaultEvalDirs, evaluateLfw } from './lfw-eval.js';
@@ -12,7 +12,7 @@ the pretrained descriptor, each branch, the concatenated branches and the fused 
 The model trains on DevTrain people only. Trunk activations are cached, so a rerun skips the CNNs.
 
 Options:
-  --lfw DIR               LFW folder with images/ and the View 1 lists (default ../shared/faces/lfw)
+  --lfw DIR               LFW folder with images/ and the View 1 lists (default $FACEMATCH_FACES_DIR/lfw, else ../shared/faces/lfw)
   --test-pairs N          DevTest pairs, spread evenly over the file (default 1000, all)
   --train-pairs N         DevTrain pairs for choosing thresholds (default 2200, all)
   --train-people N        DevTrain people with 2+ photos to train on, 0 for all (default 0)
@@ -27,7 +27,7 @@ Options:
 /** Runs the `eval-lfw` command and returns its exit code. */
 export async function runEvalCommand(args: string[]): Promise<number> {
   const values = parseOptions(args, {
-    lfw: { type: 'string', default: path.resolve('..', 'shared', 'faces', 'lfw') },
+    lfw: { type: 'string', default: defaultLfwDir() },
     'test-pairs': { type: 'string', default: '1000' },
     'train-pairs': { type: 'string', default: '2200' },
     'train-people': { type: 'string', default: '0' },

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseOptions, requireFiles, wholeNumberOption } from '../command-line.js';
+import { defaultLfwDir, parseOptions, requireFiles, wholeNumberOption } from '../command-line.js';
 import { loadConfig } from '../config.js';
 import { createEngine } from '../engine/index.js';
 import { writeStrangers } from '../engine/mmdfr/strangers.js';
@@ -15,7 +15,7 @@ activations of one face each of LFW DevTrain people with a single photo. Those p
 train a model (training takes people with two or more photos) and are not DevTest people.
 
 Options:
-  --lfw DIR     LFW folder with images/ and peopleDevTrain.txt (default ../shared/faces/lfw)
+  --lfw DIR     LFW folder with images/ and peopleDevTrain.txt (default $FACEMATCH_FACES_DIR/lfw, else ../shared/faces/lfw)
   --count N     people to take, spread evenly over the list (default 300)
   --out DIR     folder to write strangers.json and strangers.bin (default models/strangers,
                 which replaces the shipped set); training ignores a set of fewer than 20
@@ -24,7 +24,7 @@ Options:
 /** Runs the `build-strangers` command and returns its exit code. */
 export async function runStrangersCommand(args: string[]): Promise<number> {
   const values = parseOptions(args, {
-    lfw: { type: 'string', default: path.resolve('..', 'shared', 'faces', 'lfw') },
+    lfw: { type: 'string', default: defaultLfwDir() },
     count: { type: 'string', default: '300' },
     out: { type: 'string', default: path.join('models', 'strangers') },
     help: { type: 'boolean', default: false },

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 
 import { EXIT_USAGE, main } from '../../src/cli.js';
-import { CommandLineError, wholeNumberOption } from '../../src/command-line.js';
+import { CommandLineError, defaultLfwDir, wholeNumberOption } from '../../src/command-line.js';
 
 /** Runs the CLI's `main` with stderr captured; returns the exit code and what was written there. */
 async function runCli(args: string[]): Promise<{ code: number; stderr: string }> {
@@ -29,6 +30,25 @@ describe('wholeNumberOption', () => {
     for (const value of ['1.5', 'abc', '', ' ', '-3', '0', undefined]) {
       assert.throws(() => wholeNumberOption('count', value, 1), (error: unknown) =>
         error instanceof CommandLineError && error.message.includes('pass a whole number of at least 1'), `value ${value}`);
+    }
+  });
+});
+
+describe('defaultLfwDir', () => {
+  test('follows FACEMATCH_FACES_DIR, else ../shared/faces/lfw', () => {
+    const saved = process.env.FACEMATCH_FACES_DIR;
+    try {
+      process.env.FACEMATCH_FACES_DIR = '/data/faces';
+      assert.equal(defaultLfwDir(), '/data/faces/lfw');
+
+      delete process.env.FACEMATCH_FACES_DIR;
+      assert.equal(defaultLfwDir(), path.resolve('..', 'shared', 'faces', 'lfw'));
+    } finally {
+      if (saved === undefined) {
+        delete process.env.FACEMATCH_FACES_DIR;
+      } else {
+        process.env.FACEMATCH_FACES_DIR = saved;
+      }
     }
   });
 });
