@@ -62,7 +62,7 @@ function area(box: Box): number {
   return box.width * box.height;
 }
 
-/** Cosine similarity of two vectors; 0 when either is all zeros. */
+/** Cosine similarity of two vectors, clamped to -1..1 against rounding; 0 when either is all zeros. */
 export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) {
     throw new Error(`Cannot compare face vectors of ${a.length} and ${b.length} dimensions.`);
@@ -77,7 +77,7 @@ export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
     normB += b[i] * b[i];
   }
   const norms = Math.sqrt(normA) * Math.sqrt(normB);
-  return norms === 0 ? 0 : dot / norms;
+  return norms === 0 ? 0 : Math.min(1, Math.max(-1, dot / norms));
 }
 
 /** Resolves the similarity threshold of a search; null when none is asked for and the model has none. */

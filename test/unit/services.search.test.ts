@@ -186,3 +186,15 @@ describe('models service', () => {
     await rejectsWith(world.services.models.getModel('m', 0), 'BAD_USER_INPUT');
   });
 });
+
+describe('cosineSimilarity', () => {
+  it('stays within -1..1 despite rounding', () => {
+    // A unit vector whose float64 dot product with itself comes out at 1.0000000000000002.
+    const raw = Float32Array.from({ length: 512 }, (_, i) => Math.sin(i * 1.37 + 1));
+    const norm = Math.hypot(...raw);
+    const unit = raw.map((x) => x / norm);
+
+    assert.equal(cosineSimilarity(unit, unit), 1);
+    assert.equal(cosineSimilarity(unit, unit.map((x) => -x)), -1);
+  });
+});
