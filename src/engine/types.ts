@@ -93,11 +93,11 @@ export interface Engine {
   readonly backend: string;
   /** Worker threads running the models. */
   readonly workers: number;
-  /** Floats of trunk activations per face (FaceObservation.activations); faces stored in another length need detecting again. */
+  /** Floats of trunk activations per face (FaceObservation.activations). Faces stored with another length are detected again. */
   readonly activationLength: number;
   /**
-   * Live TensorFlow.js tensors summed over the workers that are not training (a training worker is
-   * skipped rather than waited for); constant between requests unless tensors leak.
+   * Live TensorFlow.js tensors summed over the workers that are not training, because a training
+   * worker is skipped rather than waited for. Constant between requests unless tensors leak.
    */
   tensorCount(): Promise<number>;
   /** Finds every face at or above the configured score, largest first. */

@@ -214,11 +214,12 @@ export function createImagesService(deps: ServiceDeps, models: ModelsService) {
       const decoded = await decodeImage(Buffer.from(bytes).toString('base64'), config.limits);
       const observations = await engine.detectFaces(decoded.rgb);
       const overlaps = observations.map((observation) => intersectionOverUnion(observation.box, face.box));
-      const best = overlaps.indexOf(Math.max(0, ...overlaps));
-      if (observations.length === 0 || overlaps[best] < SAME_FACE_MIN_IOU) {
+      const best = overlaps.length === 0 ? -1 : overlaps.indexOf(Math.max(...overlaps));
+      const bestOverlap = best < 0 ? 0 : overlaps[best];
+      if (bestOverlap < SAME_FACE_MIN_IOU) {
         throw new FacematchError(
           ErrorCode.NO_FACE,
-          `The face stored for image ${face.imageId} was not found in it again (best box overlap ${(overlaps[best] ?? 0).toFixed(2)}), ` +
+          `The face stored for image ${face.imageId} was not found in it again (best box overlap ${bestOverlap.toFixed(2)}), ` +
             `so its activations cannot be recomputed for this engine. Delete the image with deleteImage(id: "${face.imageId}") and add it again.`,
           { faceId: face.faceId, imageId: face.imageId },
         );
